@@ -1,0 +1,62 @@
+# kneestudy — the two commands a user needs are `make report` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: help setup test test-all bench report lab lint format browser references clean
+
+help:
+	@echo "make report    set up the environment and write the demo report to reports/"
+	@echo "make test      set up the environment and run the default test suite"
+	@echo "make test-all  the full suite, slow calibration tests included"
+	@echo "make bench     performance benchmarks (ratios against baselines in the same run)"
+	@echo "make lab       open JupyterLab on notebooks/"
+	@echo "make lint      ruff"
+	@echo "make references  regenerate the R reference values (needs R; see tests/reference/README.md)"
+
+# The environment: a virtualenv pinned by constraints.txt, rebuilt when the pins change.
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+# Headless Chromium for the browser test of the HTML report (Debian's package).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian's chromium for the browser test"; \
+	    (apt-get install -y -qq chromium >/dev/null 2>&1 || \
+	     (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium >/dev/null 2>&1)) || \
+	    echo "chromium could not be installed; the browser test will be skipped"; \
+	  else echo "chromium not found (needs root to install); the browser test will be skipped"; fi; }
+
+# pytest's exit code 5 ("no tests collected") is not a failure.
+test: $(STAMP) browser
+	$(BIN)/python -m pytest -m "not slow" -n 2 --dist loadfile $(PYTEST_ARGS) || [ $$? -eq 5 ]
+
+test-all: $(STAMP) browser
+	$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS) || [ $$? -eq 5 ]
+
+bench: $(STAMP)
+	$(BIN)/python -m pytest tests/benchmarks -p no:xdist -p no:randomly -s -q $(PYTEST_ARGS) || [ $$? -eq 5 ]
+
+report: $(STAMP)
+	$(BIN)/kneestudy demo --output reports/kneestudy-demo.html
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check kneestudy tests
+
+references:
+	cd tests/reference && for f in *.R; do echo "Rscript $$f"; Rscript "$$f" || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

@@ -1,0 +1,230 @@
+"""The registry of the eight ideas for runner's knee, and the comparator codes.
+
+An intervention code names what an arm does. The eight *ideas* are the
+self-help and clinical options kneestudy compares; *comparator* codes name
+control arms; a combined arm joins codes with ``+``
+(``glute_strengthening+quadriceps_strengthening``). A cohort may declare
+further codes in its manifest (``[codes]`` table, code = label); any other
+code is a validation error.
+
+Examples
+--------
+>>> import kneestudy as ks
+>>> list(ks.IDEAS)[:2]
+['glute_strengthening', 'stretching']
+>>> ks.IDEAS["orthotics"].label
+'Insoles / orthotics'
+>>> idea_of("taping+quadriceps_strengthening")
+'physical_therapy'
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+__all__ = [
+    "COMPARATORS",
+    "CODE_PATTERN",
+    "IDEAS",
+    "IDEA_ALIASES",
+    "Idea",
+    "idea_of",
+    "is_known_code",
+    "known_codes",
+    "split_codes",
+    "unknown_codes",
+]
+
+#: Pattern every single code must match (lower-case words joined by ``_``).
+CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class Idea:
+    """One of the eight ideas compared by kneestudy.
+
+    Attributes
+    ----------
+    number : int
+        Position in the registry (1–8), the order used in every table.
+    code : str
+        Stable machine code used in data files.
+    label : str
+        Short human label used in reports.
+    summary : str
+        One paragraph on what an arm of this idea does.
+    aliases : tuple of str
+        Further codes that belong to this idea (``taping`` for physical therapy).
+    """
+
+    number: int
+    code: str
+    label: str
+    summary: str
+    aliases: tuple[str, ...] = field(default=())
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """The idea's own code followed by its aliases."""
+        return (self.code, *self.aliases)
+
+
+_IDEAS = (
+    Idea(
+        1,
+        "glute_strengthening",
+        "Glute (hip) strengthening",
+        "Progressive strengthening of the hip abductors and external rotators "
+        "(side-lying abduction, clams, banded walks, single-leg work), usually "
+        "three times a week for 6–12 weeks, aiming at control of the knee in a "
+        "single-leg squat. Often combined with knee (quadriceps) exercise.",
+    ),
+    Idea(
+        2,
+        "stretching",
+        "Stretching",
+        "A stretching programme for the hamstrings, calves and quadriceps "
+        "(static or dynamic), done daily, on the idea that tight muscles raise "
+        "patellofemoral joint load.",
+    ),
+    Idea(
+        3,
+        "balance_training",
+        "Balance training",
+        "Neuromuscular and balance training (single-leg stance, wobble board, "
+        "perturbation and landing drills), usually added to an exercise "
+        "programme for 4–6 weeks.",
+    ),
+    Idea(
+        4,
+        "running_form",
+        "Running form",
+        "Gait retraining with feedback: raising step rate, reducing hip "
+        "adduction and knee valgus, or changing foot strike, typically over "
+        "about eight supervised sessions with the feedback faded out.",
+    ),
+    Idea(
+        5,
+        "orthotics",
+        "Insoles / orthotics",
+        "Prefabricated or custom foot orthoses worn in running and daily shoes, "
+        "meant to limit rearfoot eversion and the knee's inward collapse.",
+    ),
+    Idea(
+        6,
+        "knee_brace",
+        "Knee brace",
+        "A patellar brace or sleeve with a kneecap cut-out and an adjustable "
+        "pull, worn when active; the helpful direction of pull may differ from "
+        "person to person and any benefit is expected at once.",
+    ),
+    Idea(
+        7,
+        "physical_therapy",
+        "Physical therapist",
+        "An assessment-led programme delivered by a physical therapist: "
+        "education, graded exercise, and often patellar taping or "
+        "mobilisation. Taping (code `taping`) is recorded under this idea.",
+        aliases=("taping",),
+    ),
+    Idea(
+        8,
+        "glucosamine",
+        "Glucosamine",
+        "An oral glucosamine supplement, 1500 mg a day, taken for weeks to "
+        "months. Evidence comes from knee osteoarthritis, not patellofemoral "
+        "pain.",
+    ),
+)
+
+#: Ordered, read-only mapping code -> :class:`Idea` of the eight ideas.
+IDEAS: Mapping[str, Idea] = MappingProxyType({idea.code: idea for idea in _IDEAS})
+
+#: Alias code -> the idea code it belongs to (e.g. ``taping`` -> ``physical_therapy``).
+IDEA_ALIASES: Mapping[str, str] = MappingProxyType(
+    {alias: idea.code for idea in _IDEAS for alias in idea.aliases}
+)
+
+#: Comparator (control arm) codes, code -> label.
+COMPARATORS: Mapping[str, str] = MappingProxyType(
+    {
+        "usual_care": "Usual care",
+        "wait_and_see": "Wait and see",
+        "education": "Education",
+        "sham": "Sham",
+        "placebo": "Placebo",
+        "flat_insert": "Flat inserts",
+        "quadriceps_strengthening": "Quadriceps (knee) strengthening",
+    }
+)
+
+
+def split_codes(code: str) -> tuple[str, ...]:
+    """Split a combined code on ``+`` into its single codes (whitespace trimmed)."""
+    return tuple(part.strip() for part in str(code).split("+"))
+
+
+def known_codes(extra: Iterable[str] = ()) -> frozenset[str]:
+    """All single codes accepted: ideas, aliases, comparators and ``extra``."""
+    return frozenset(IDEAS) | frozenset(IDEA_ALIASES) | frozenset(COMPARATORS) | frozenset(extra)
+
+
+def unknown_codes(code: str, extra: Iterable[str] = ()) -> tuple[str, ...]:
+    """The parts of a (possibly combined) code that are not known.
+
+    Parameters
+    ----------
+    code : str
+        A single code or codes joined by ``+``.
+    extra : iterable of str
+        Codes declared by the study or cohort manifest.
+
+    Returns
+    -------
+    tuple of str
+        Unknown parts, in order; empty when every part is known. An empty part
+        (``"a++b"``) is reported as ``""``.
+    """
+    known = known_codes(extra)
+    return tuple(p for p in split_codes(code) if p not in known or not p)
+
+
+def is_known_code(code: str, extra: Iterable[str] = ()) -> bool:
+    """True when every part of ``code`` is a known or declared code."""
+    return not unknown_codes(code, extra)
+
+
+def label_of(code: str, extra: Mapping[str, str] | None = None) -> str:
+    """Human label of a (possibly combined) code; parts joined by `` + ``."""
+    extra = extra or {}
+    labels = []
+    for part in split_codes(code):
+        if part in IDEAS:
+            labels.append(IDEAS[part].label)
+        elif part in IDEA_ALIASES:
+            labels.append(part.replace("_", " ").capitalize())
+        elif part in COMPARATORS:
+            labels.append(COMPARATORS[part])
+        else:
+            labels.append(extra.get(part, part))
+    return " + ".join(labels)
+
+
+def idea_of(code: str) -> str | None:
+    """The idea a (possibly combined) arm code tests, or ``None`` for a control arm.
+
+    The idea is the first part of the code that is one of the eight ideas (or
+    an alias of one), so ``glute_strengthening+quadriceps_strengthening`` tests
+    glute strengthening and ``taping`` tests physical therapy. Arms with no
+    idea among their parts (``usual_care``, ``quadriceps_strengthening``)
+    return ``None``.
+    """
+    for part in split_codes(code):
+        if part in IDEAS:
+            return part
+        if part in IDEA_ALIASES:
+            return IDEA_ALIASES[part]
+    return None
