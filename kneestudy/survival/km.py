@@ -1,0 +1,219 @@
+r"""Kaplan–Meier estimate with Greenwood standard errors, as R's ``survfit``.
+
+.. math::
+
+    \hat S(t) = \prod_{t_j \le t} \left(1 - \frac{d_j}{n_j}\right), \qquad
+    \widehat{\mathrm{Var}}\{\log \hat S(t)\} = \sum_{t_j \le t} \frac{d_j}{n_j (n_j - d_j)}
+
+(Greenwood). ``se`` in the table is the standard error of :math:`\hat S` itself,
+:math:`\hat S \sqrt{\sum d/(n(n-d))}` (R's ``summary.survfit`` ``std.err``).
+
+Confidence intervals (R's ``survfit(conf.type = ...)``), with
+:math:`s = \sqrt{\sum d/(n(n-d))}`:
+
+* ``"log-log"`` (our default; R's default is ``"log"``):
+  :math:`\exp\{-\exp[\log(-\log \hat S) \pm z s / \log \hat S]\}`, undefined (NaN,
+  as R's NA) where :math:`\hat S` is 0 or 1;
+* ``"log"``: :math:`\hat S \exp(\pm z s)`, upper limit capped at 1;
+* ``"plain"``: :math:`\hat S \pm z \hat S s`, clipped to [0, 1].
+
+The log-log interval is the default because it stays inside (0, 1) and has
+better coverage in small trials (Kalbfleisch & Prentice 2002, §1.4).
+
+References
+----------
+Kaplan EL, Meier P (1958). JASA 53:457–481. Greenwood M (1926).
+Therneau TM, survival package for R, ``survfit``, ``quantile.survfit``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from kneestudy.errors import AnalysisError
+from kneestudy.survival._input import as_durations, as_groups, as_observed, as_weights
+from kneestudy.survival.results import KMResult
+
+__all__ = ["kaplan_meier"]
+
+CONF_TYPES = ("log-log", "log", "plain")
+
+
+def _tabulate(
+    t: np.ndarray, e: np.ndarray, w: np.ndarray | None, codes: np.ndarray
+) -> tuple[np.ndarray, ...]:
+    """Sort once; per (group, distinct time): group, time, total, events (weighted).
+
+    Returns group codes, times, weighted totals, weighted events and the
+    at-risk count (reverse cumulative total within group).
+    """
+    order = np.lexsort((t, codes))
+    ts, gs, es = t[order], codes[order], e[order]
+    ws = np.ones(t.size) if w is None else w[order]
+    new = np.empty(ts.size, dtype=bool)
+    new[0] = True
+    new[1:] = (ts[1:] != ts[:-1]) | (gs[1:] != gs[:-1])
+    start = np.flatnonzero(new)
+    total = np.add.reduceat(ws, start)
+    events = np.add.reduceat(ws * es, start)
+    bt, bg = ts[start], gs[start]
+    # at risk = (total weight of the group) - (weight of earlier times in the group)
+    cum = np.cumsum(total)
+    gfirst = np.empty(bg.size, dtype=bool)
+    gfirst[0] = True
+    gfirst[1:] = bg[1:] != bg[:-1]
+    gstart = np.flatnonzero(gfirst)
+    gend = np.append(gstart[1:], bg.size)
+    gtot = cum[gend - 1] - np.concatenate([[0.0], cum[gend[:-1] - 1]])
+    before = cum - total - np.repeat(np.concatenate([[0.0], cum[gend[:-1] - 1]]), gend - gstart)
+    at_risk = np.repeat(gtot, gend - gstart) - before
+    return bg, bt, total, events, at_risk, gstart, gend
+
+
+def _confint(
+    surv: np.ndarray, logse: np.ndarray, conf_type: str, z: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pointwise limits as R's ``survfit_confint``."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if conf_type == "plain":
+            se2 = z * logse * surv
+            return np.maximum(surv - se2, 0.0), np.minimum(surv + se2, 1.0)
+        if conf_type == "log":
+            xx = np.where(surv == 0, np.nan, surv)
+            lo = np.exp(np.log(xx) - z * logse)
+            hi = np.minimum(np.exp(np.log(xx) + z * logse), 1.0)
+            return lo, hi
+        xx = np.where((surv == 0) | (surv == 1), np.nan, surv)
+        se2 = z * logse / np.log(xx)
+        lo = np.exp(-np.exp(np.log(-np.log(xx)) - se2))
+        hi = np.exp(-np.exp(np.log(-np.log(xx)) + se2))
+        return lo, hi
+
+
+def findq(
+    x: np.ndarray, y: np.ndarray, p: float, tol: float = np.sqrt(np.finfo(float).eps)
+) -> float:
+    """R's ``survival:::findq``: the time where the cumulative curve ``y`` reaches ``p``.
+
+    ``x`` starts with the origin and ``y`` with 0 (``y = 1 − S``). Where the
+    curve is flat exactly at ``p`` the quantile is the midpoint of the flat
+    segment (and of the last time if it ends there). NaN when never reached.
+    """
+    if np.all(np.isnan(y)) or np.nanmax(y) < p:
+        return float("nan")
+    xmax = x[-1]
+    keep = ~pd.Series(y).duplicated().to_numpy()
+    x, y = x[keep], y[keep]
+    valid = ~np.isnan(y)
+
+    def first_at_least(v: np.ndarray) -> int | None:
+        ok = valid & (v >= p)
+        return int(np.argmax(ok)) if ok.any() else None
+
+    i1 = first_at_least(y + tol)
+    i2 = first_at_least(y - tol)
+    if p == 0:
+        return float(x[0])
+    if i1 is None:
+        return float("nan")
+    if not np.isnan(y[-1]) and abs(p - y[-1]) < tol:
+        return float((x[i1] + xmax) / 2)
+    if i2 is None:
+        return float("nan")
+    return float((x[i1] + x[i2]) / 2)
+
+
+def kaplan_meier(
+    durations: Any,
+    observed: Any = None,
+    groups: Any = None,
+    conf_type: str = "log-log",
+    alpha: float = 0.05,
+    weights: Any = None,
+) -> KMResult:
+    """Kaplan–Meier survival curves, equal to R's ``survfit(Surv(t, e) ~ g)``.
+
+    Parameters
+    ----------
+    durations : array-like
+        Follow-up times (> 0; NaN, zero or negative is an error naming the positions).
+    observed : array-like of bool or 0/1, optional
+        True for an event, False for censoring (default: all events).
+    groups : array-like, optional
+        Group label per participant; one curve per group, sorted by label.
+    conf_type : {"log-log", "log", "plain"}
+        Pointwise interval; "log-log" is our default (R's default is "log").
+    alpha : float
+        1 − confidence level.
+    weights : array-like, optional
+        Case (frequency) weights, as ``survfit(weights = )``.
+
+    Returns
+    -------
+    KMResult
+        ``.table`` (one row per distinct time per group), ``.median`` (R's
+        ``print.survfit`` rule: NaN when not reached), ``.at(times)``.
+
+    Examples
+    --------
+    >>> fit = kaplan_meier([2, 3, 3, 5, 8], [1, 1, 0, 1, 0])
+    >>> float(fit.median["median"].iloc[0])
+    5.0
+    """
+    if conf_type not in CONF_TYPES:
+        raise AnalysisError(f"conf_type must be one of {CONF_TYPES}, got {conf_type!r}")
+    if not 0 < alpha < 1:
+        raise AnalysisError(f"alpha must be in (0, 1), got {alpha}")
+    t = as_durations(durations)
+    e = as_observed(observed, t.size)
+    w = as_weights(weights, t.size)
+    if groups is None:
+        codes, labels = np.zeros(t.size, dtype=np.intp), [""]
+    else:
+        codes, labels = as_groups(groups, t.size)
+    bg, bt, total, events, at_risk, gstart, gend = _tabulate(t, e, w, codes)
+    censored = total - events
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frac = 1.0 - events / at_risk
+        hvar = np.where(events > 0, events / (at_risk * (at_risk - events)), 0.0)
+    surv = np.empty_like(frac)
+    logvar = np.empty_like(frac)
+    for a, b in zip(gstart, gend, strict=True):  # one pass per group, vectorised within
+        surv[a:b] = np.cumprod(frac[a:b])
+        logvar[a:b] = np.cumsum(hvar[a:b])
+    logse = np.sqrt(logvar)
+    z = float(stats.norm.ppf(1 - alpha / 2))
+    lo, hi = _confint(surv, logse, conf_type, z)
+    with np.errstate(invalid="ignore"):
+        se = surv * logse
+    label_arr = np.asarray(labels, dtype=object)
+    table = pd.DataFrame(
+        {
+            "group": label_arr[bg],
+            "time": bt,
+            "at_risk": at_risk,
+            "events": events,
+            "censored": censored,
+            "survival": surv,
+            "se": se,
+            "ci_low": lo,
+            "ci_high": hi,
+        }
+    )
+    med_rows = []
+    for a, b in zip(gstart, gend, strict=True):
+        x = np.concatenate([[0.0], bt[a:b]])
+        med_rows.append(
+            {
+                "group": label_arr[bg[a]],
+                "median": findq(x, np.concatenate([[0.0], 1 - surv[a:b]]), 0.5),
+                "ci_low": findq(x, np.concatenate([[0.0], 1 - lo[a:b]]), 0.5),
+                "ci_high": findq(x, np.concatenate([[0.0], 1 - hi[a:b]]), 0.5),
+            }
+        )
+    median = pd.DataFrame(med_rows, columns=["group", "median", "ci_low", "ci_high"])
+    return KMResult(table=table, median=median, conf_type=conf_type, alpha=alpha)
