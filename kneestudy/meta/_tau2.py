@@ -188,15 +188,17 @@ def _estimate_tau2(y, vi, X, method):
         return tau2, se, note
     if method == "PM":
         target = k - p
+        # metafor: tau2.max = max(100, 10 * mad(yi)^2), mad with R's 1.4826 constant
+        tau2_max = max(TAU2_MAX, 10 * (1.4826 * float(np.median(np.abs(y - np.median(y))))) ** 2)
         if _q_at(0.0, ymc, vi, X) < target:
             tau2 = 0.0
-        elif _q_at(TAU2_MAX, ymc, vi, X) > target:
+        elif _q_at(tau2_max, ymc, vi, X) > target:
             raise AnalysisError(
-                "Paule-Mandel estimator: tau^2 exceeds 100 (the generalised Q is still above "
-                "k - p there); use method='REML' or 'DL'"
+                f"Paule-Mandel estimator: tau^2 exceeds {tau2_max:g} (the generalised Q is "
+                "still above k - p there); use method='REML' or 'DL'"
             )
         else:
-            tau2 = zeroin(lambda t: _q_at(t, ymc, vi, X) - target, 0.0, TAU2_MAX, R_TOL, MAXITER)
+            tau2 = zeroin(lambda t: _q_at(t, ymc, vi, X) - target, 0.0, tau2_max, R_TOL, MAXITER)
         tau2 = max(0.0, tau2)
         wi = 1.0 / (vi + tau2)
         se = math.sqrt(2 * k**2 / (k - p) / np.sum(wi) ** 2)

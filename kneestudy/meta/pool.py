@@ -8,6 +8,8 @@
 from __future__ import annotations
 
 import math
+import sys
+import types
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -156,7 +158,9 @@ def pool(
     Notes
     -----
     With one study the estimate is that study's (τ² = 0 as in metafor), and
-    heterogeneity statistics and the τ² CI are NaN, with a warning.
+    heterogeneity statistics and the τ² CI are NaN, with a warning. For
+    ``method="FE"`` metafor's ``predict`` gives no prediction interval; here
+    ``pi_low``/``pi_high`` equal the CI (τ² = 0 under that model).
 
     References
     ----------
@@ -227,3 +231,16 @@ def pool(
         studies=studies,
         note=note,
     )
+
+
+class _CallableModule(types.ModuleType):
+    """Importing ``kneestudy.meta.pool`` binds the *module* to the package
+    attribute ``pool``, shadowing the function of the same name in the lazy
+    namespace; making the module callable keeps ``kneestudy.meta.pool(...)``
+    working whatever the import order."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> PoolResult:
+        return pool(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
