@@ -1,0 +1,235 @@
+"""Draw participants, visits and adverse events from a resolved :class:`Model`.
+
+Vectorised over participants (arrays of shape ``(n, visits)``); the only
+Python loops run over visits and over arms. Draws happen in a fixed order from
+one ``numpy.random.Generator``, so a seed fixes every number.
+
+Recorded resolution (the full-precision latent values are not stored):
+pain to 0.1 point (a 10 cm VAS read to the millimetre), AKPS to whole points
+(a sum of item scores), adherence to 0.01, age to whole years, BMI, symptom
+months and weekly km to 0.1.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import special
+
+from kneestudy.simulate._model import Model
+from kneestudy.simulate.parameters import AE_TABLE, value
+
+__all__ = ["draw", "truncnorm_ppf"]
+
+_START = np.datetime64("2025-01-06")
+
+
+def _truncnorm(rng: np.random.Generator, n: int, mean: float, sd: float, low: float, high: float):
+    """Inverse-CDF draw from N(mean, sd^2) truncated to [low, high]."""
+    return truncnorm_ppf(rng.random(n), mean, sd, low, high)
+
+
+def truncnorm_ppf(q: np.ndarray, mean: float, sd: float, low: float, high: float) -> np.ndarray:
+    """Quantiles of a truncated normal (bounds within a few SDs of the mean)."""
+    lo, hi = special.ndtr((low - mean) / sd), special.ndtr((high - mean) / sd)
+    return mean + sd * special.ndtri(lo + q * (hi - lo))
+
+
+def draw(model: Model, n: int, rng: np.random.Generator) -> dict[str, pd.DataFrame]:
+    """Simulate one cohort's tables (participants, visits, adverse_events)."""
+    weeks = model.weeks
+    n_visits = weeks.size
+    n_arms = len(model.arms)
+
+    # -- allocation: equal sizes (±1), random order --------------------------
+    arm_idx = rng.permutation(np.resize(np.arange(n_arms), n))
+    arm_codes = np.asarray(model.arms, dtype=object)
+
+    # -- baseline covariates --------------------------------------------------
+    age = np.round(
+        _truncnorm(
+            rng,
+            n,
+            value("population.age_mean"),
+            value("population.age_sd"),
+            value("population.age_low"),
+            value("population.age_high"),
+        )
+    )
+    female = rng.random(n) < value("population.female_share")
+    bmi = np.round(
+        _truncnorm(rng, n, value("population.bmi_mean"), value("population.bmi_sd"), 16.0, 40.0), 1
+    )
+    sm_sd = value("population.symptom_months_log_sd")
+    sm_mu = np.log(value("population.symptom_months_mean")) - sm_sd**2 / 2
+    symptom_months = np.round(np.exp(sm_mu + sm_sd * rng.standard_normal(n)), 1)
+    weekly_km = np.round(
+        value("population.weekly_km_median")
+        * np.exp(value("population.weekly_km_log_sd") * rng.standard_normal(n)),
+        1,
+    )
+    squat_fail = rng.random(n) < model.squat_fail_share
+    days = rng.integers(0, 365, n)
+    randomized_on = _START + days.astype("timedelta64[D]")
+
+    # -- baseline pain and person-level terms ----------------------------------
+    baseline = _truncnorm(
+        rng,
+        n,
+        value("baseline.pain_mean"),
+        value("baseline.pain_sd"),
+        value("baseline.pain_low"),
+        10.0,
+    )
+    u = model.person_sd * rng.standard_normal(n)
+    propensity = rng.beta(model.adherence_a, model.adherence_b, n)
+    akps_person = value("akps.person_sd") * rng.standard_normal(n)
+
+    # -- arm effects by person and visit ------------------------------------
+    fail_mult, pass_mult = model.squat_multipliers()
+    squat_mult = np.where(squat_fail, fail_mult, pass_mult)
+    dose = propensity / model.adherence_mean
+    glute_eff = np.empty((n_arms, n_visits))
+    other_eff = np.empty((n_arms, n_visits))
+    for a, arm in enumerate(model.arms):
+        glute_eff[a], other_eff[a] = model.arm_effect(arm, weeks)
+    tau = dose[:, None] * (squat_mult[:, None] * glute_eff[arm_idx] + other_eff[arm_idx])
+
+    # -- AR(1) residuals over follow-up visits --------------------------------
+    z = rng.standard_normal((n, n_visits))
+    e = np.zeros((n, n_visits))
+    e[:, 1] = model.visit_sd * z[:, 1]
+    for k in range(2, n_visits):
+        r = model.ar1 ** (weeks[k] - weeks[k - 1])
+        e[:, k] = r * e[:, k - 1] + np.sqrt(1.0 - r * r) * model.visit_sd * z[:, k]
+
+    h = model.h(weeks)
+    latent = baseline[:, None] - model.natural_improvement * h + tau + u[:, None] * h + e
+    latent[:, 0] = baseline
+    pain_true = np.clip(latent, 0.0, 10.0)
+    pain = np.round(pain_true, 1)
+
+    # -- AKPS, correlated with pain --------------------------------------------
+    akps_noise = value("akps.visit_sd") * rng.standard_normal((n, n_visits))
+    akps = value("akps.intercept") + value("akps.per_pain_point") * pain_true
+    akps = np.round(np.clip(akps + akps_person[:, None] + akps_noise, 0.0, 100.0))
+
+    # -- global rating of change ------------------------------------------------
+    perceived = baseline[:, None] - latent + model.grc_sd * rng.standard_normal((n, n_visits))
+    grc = 1 + (perceived[:, :, None] > model.cuts[None, None, :]).sum(axis=2)
+
+    # -- adherence --------------------------------------------------------------
+    adh = propensity[:, None] + value("adherence.visit_sd") * rng.standard_normal((n, n_visits))
+    adh = np.round(np.clip(adh, 0.0, 1.0), 2)
+    dosed = np.array([model.dosed(a) for a in model.arms])[arm_idx]
+    adh[~dosed, :] = np.nan
+    adh[:, 0] = np.nan
+
+    # -- dropout: missing at random given the last observed pain ---------------
+    present = np.ones((n, n_visits), dtype=bool)
+    withdrawal = np.full(n, np.nan)
+    u_drop = rng.random((n, n_visits))
+    if model.dropout_per_visit > 0:
+        base_logit = np.log(model.dropout_per_visit / (1.0 - model.dropout_per_visit))
+        for k in range(1, n_visits):
+            logit = base_logit + model.dropout_slope * (pain[:, k - 1] - 5.0)
+            p = 1.0 / (1.0 + np.exp(-logit))
+            leaves = present[:, k - 1] & (u_drop[:, k] < p)
+            withdrawal[leaves] = weeks[k - 1]
+            present[:, k] = present[:, k - 1] & ~leaves
+
+    width = max(4, len(str(n)))
+    ids = np.array([f"P{i:0{width}d}" for i in range(1, n + 1)], dtype=object)
+    participants = pd.DataFrame(
+        {
+            "participant_id": ids,
+            "arm": arm_codes[arm_idx],
+            "intervention": arm_codes[arm_idx],
+            "randomized_on": pd.to_datetime(randomized_on).astype("datetime64[ns]"),
+            "age": age,
+            "sex": pd.Categorical(
+                np.where(female, "female", "male"), categories=["female", "male", "other"]
+            ),
+            "bmi": bmi,
+            "symptom_months": symptom_months,
+            "weekly_km": weekly_km,
+            "squat_test": pd.Categorical(
+                np.where(squat_fail, "fail", "pass"), categories=["pass", "fail"]
+            ),
+            "withdrawal_week": withdrawal,
+        }
+    )
+
+    flat = present.ravel()
+    grc_flat = grc.ravel().astype("int64")
+    grc_col = pd.array(grc_flat[flat], dtype="Int64")
+    week_col = np.tile(weeks, n)[flat]
+    grc_col[week_col == 0] = pd.NA
+    visits = pd.DataFrame(
+        {
+            "participant_id": np.repeat(ids, n_visits)[flat],
+            "week": week_col,
+            "pain": pain.ravel()[flat],
+            "akps": akps.ravel()[flat],
+            "grc": grc_col,
+            "adherence": adh.ravel()[flat],
+        }
+    )
+
+    adverse = _adverse_events(model, rng, arm_idx, ids, weeks, withdrawal)
+    return {
+        "participants": participants,
+        "visits": visits,
+        "adverse_events": adverse,
+        "_latent": latent,
+        "_arm_idx": arm_idx,
+    }
+
+
+def _adverse_events(model, rng, arm_idx, ids, weeks, withdrawal) -> pd.DataFrame:
+    """Independent Bernoulli events per (arm, term); week uniform over follow-up."""
+    n = ids.size
+    last = np.where(np.isnan(withdrawal), weeks[-1], withdrawal)
+    last = np.maximum(last, 1.0)
+    terms = sorted({t for arm in model.arms for t in model.ae_risks(arm)})
+    p_mod, p_sev = value("ae.severity_moderate"), value("ae.severity_severe")
+    background = {t for t, _ in AE_TABLE.get("all", ())}
+    frames = []
+    for term in terms:
+        risk = np.array([model.ae_risks(arm).get(term, 0.0) for arm in model.arms])[arm_idx]
+        u = rng.random(n)
+        timing = rng.random(n)
+        sev_u = rng.random(n)
+        hit = u < risk
+        if not hit.any():
+            continue
+        week = np.ceil(timing[hit] * last[hit])
+        sev = np.where(
+            sev_u[hit] < p_sev, "severe", np.where(sev_u[hit] < p_sev + p_mod, "moderate", "mild")
+        )
+        related = term not in background
+        frames.append(
+            pd.DataFrame(
+                {
+                    "participant_id": ids[hit],
+                    "week": week.astype(float),
+                    "term": term,
+                    "severity": sev,
+                    "serious": sev == "severe",
+                    "related": related,
+                }
+            )
+        )
+    cols = ["participant_id", "week", "term", "severity", "serious", "related"]
+    if frames:
+        out = pd.concat(frames, ignore_index=True)
+    else:
+        out = pd.DataFrame({c: [] for c in cols})
+    out = out.sort_values(["participant_id", "week", "term"], kind="stable").reset_index(drop=True)
+    out["participant_id"] = out["participant_id"].astype(object)
+    out["term"] = out["term"].astype(object)
+    out["week"] = out["week"].astype("float64")
+    out["severity"] = pd.Categorical(out["severity"], categories=["mild", "moderate", "severe"])
+    out["serious"] = out["serious"].astype(bool)
+    out["related"] = out["related"].astype("boolean")
+    return out[cols]
