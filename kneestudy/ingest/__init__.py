@@ -1,0 +1,28 @@
+"""Ingest: read, validate and load cohorts and studies.
+
+>>> import kneestudy as ks
+>>> report = ks.validate("my-cohort")  # doctest: +SKIP
+
+Public names: :func:`load_cohort`, :func:`load_study`, :func:`validate`,
+:func:`validate_cohort`, :func:`read_table`, :class:`ValidationReport`, and
+the containers :class:`Cohort`, :class:`Manifest`, :class:`Study`.
+"""
+
+from __future__ import annotations
+
+from kneestudy.ingest.load import load_cohort, load_study, validate, validate_cohort
+from kneestudy.ingest.model import Cohort, Manifest, Study
+from kneestudy.ingest.readers import read_table
+from kneestudy.ingest.report import ValidationReport
+
+__all__ = [
+    "Cohort",
+    "Manifest",
+    "Study",
+    "ValidationReport",
+    "load_cohort",
+    "load_study",
+    "read_table",
+    "validate",
+    "validate_cohort",
+]

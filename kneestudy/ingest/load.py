@@ -1,0 +1,438 @@
+"""Load and validate cohorts and studies from folders, or cohorts in memory."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from kneestudy.errors import ValidationError
+from kneestudy.ingest.convert import TableState, convert_table
+from kneestudy.ingest.model import REQUIRED_TABLES, STUDY_TABLES, TABLES, Cohort, Manifest, Study
+from kneestudy.ingest.readers import RawTable, TableReadError, read_raw
+from kneestudy.ingest.report import Collector, ValidationReport
+from kneestudy.ingest.rules import cascade, check_cohort_rules, check_literature_rules
+from kneestudy.schemas.manifest import (
+    TABLE_KEYS,
+    _path_problem,
+    check_manifest,
+    check_study_manifest,
+)
+from kneestudy.schemas.spec import TableSpec, table_spec
+
+__all__ = ["load_cohort", "load_study", "validate", "validate_cohort"]
+
+_ON_INVALID = ("raise", "quarantine")
+
+
+def _text_columns(spec: TableSpec) -> frozenset[str]:
+    return frozenset(n for n, c in spec.columns.items() if c.kind != "float" and c.kind != "int")
+
+
+def _empty_state(name: str, file: str | None) -> TableState:
+    empty = pd.DataFrame(index=pd.RangeIndex(0))
+    return TableState(
+        name, file, empty, empty, np.zeros(0, np.int64), np.zeros(0, bool), fatal=True
+    )
+
+
+def _read_state(name: str, path: Path, file: str, out: Collector) -> TableState:
+    spec = table_spec(name)
+    try:
+        raw = read_raw(path, _text_columns(spec))
+    except TableReadError as exc:
+        out.add(name, file, None, exc.column, exc.rule, None, f"{file}: {exc.reason}")
+        return _empty_state(name, file)
+    except OSError as exc:
+        out.add(name, file, None, None, "readable", None, f"{file}: {exc.strerror or exc}")
+        return _empty_state(name, file)
+    return convert_table(name, file, raw, spec, out)
+
+
+def _count(states: dict[str, TableState], out: Collector) -> None:
+    for s in states.values():
+        out.count(s.name, s.file, s.n + len(s.unparsed), int(s.bad.sum()) + len(s.unparsed))
+
+
+def _read_toml(path: Path, table: str, file: str, out: Collector) -> dict[str, Any] | None:
+    if not path.is_file():
+        out.add(table, file, None, None, "missing_file", None, f"{file} not found")
+        return None
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError:
+        out.add(table, file, None, None, "encoding", None, f"{file} is not valid UTF-8")
+    except tomllib.TOMLDecodeError as exc:
+        out.add(table, file, None, None, "toml", None, f"{file} is not valid TOML: {exc}")
+    except OSError as exc:
+        out.add(table, file, None, None, "readable", None, f"{file}: {exc.strerror or exc}")
+    return None
+
+
+def _check_cohort_folder(
+    folder: Path, prefix: str, out: Collector
+) -> tuple[Manifest | None, dict[str, TableState]]:
+    """Validate one cohort folder into ``out``; file names are ``prefix + relative path``."""
+    mfile = f"{prefix}cohort.toml"
+    data = _read_toml(folder / "cohort.toml", "manifest", mfile, out)
+    if data is None:
+        return None, {}
+    manifest, failures = check_manifest(data)
+    for f in failures:
+        rule = f["rule"]
+        if rule == "unknown_field":
+            out.note("manifest", mfile, f["column"], f["message"])
+        else:
+            out.add("manifest", mfile, None, f["column"], rule, f["value"], f["message"])
+    tables = manifest.tables if manifest is not None else _salvage_tables(data)
+    states: dict[str, TableState] = {}
+    root = folder.resolve()
+    for name in TABLES:
+        rel = tables.get(name)
+        if rel is None:
+            continue
+        file = f"{prefix}{rel}"
+        path = folder / rel
+        try:
+            inside = path.resolve().is_relative_to(root)
+        except OSError:
+            inside = False
+        if not inside:
+            out.add(
+                "manifest",
+                mfile,
+                None,
+                f"tables.{name}",
+                "path_inside_cohort",
+                rel,
+                f"{rel} resolves outside the cohort folder",
+            )
+            states[name] = _empty_state(name, file)
+            continue
+        states[name] = _read_state(name, path, file, out)
+    if "participants" in states and "visits" in states:
+        check_cohort_rules(manifest, states, mfile, out)
+        cascade(states, out)
+    return manifest, states
+
+
+def _salvage_tables(data: dict[str, Any]) -> dict[str, str]:
+    """Table paths from a manifest that failed elsewhere, so its tables are checked too."""
+    raw = data.get("tables")
+    if not isinstance(raw, dict):
+        return {}
+    return {
+        k: v
+        for k, v in raw.items()
+        if k in TABLE_KEYS and isinstance(v, str) and _path_problem(v) is None
+    }
+
+
+def _existing(path: str | Path) -> Path:
+    p = Path(path)
+    if not p.exists():
+        raise FileNotFoundError(2, "no such file or folder", str(p))
+    if p.is_file() and p.name in ("cohort.toml", "study.toml"):
+        p = p.parent
+    return p
+
+
+def validate(path: str | Path) -> ValidationReport:
+    """Validate a cohort folder or a study folder; never raises for bad data.
+
+    Unreadable files, bad TOML and missing files become failures in the
+    report; only a path that does not exist raises (``FileNotFoundError``).
+
+    Examples
+    --------
+    >>> from kneestudy.ingest import validate
+    >>> report = validate("my-cohort")  # doctest: +SKIP
+    >>> report.ok, report.failures  # doctest: +SKIP
+    """
+    p = _existing(path)
+    out = Collector()
+    if p.is_dir() and (p / "study.toml").is_file():
+        _check_study(p, out)
+    elif p.is_dir():
+        manifest, states = _check_cohort_folder(p, "", out)
+        _count(states, out)
+    else:
+        out.add(
+            "manifest",
+            p.name,
+            None,
+            None,
+            "missing_file",
+            None,
+            f"{p.name} is a file; give a cohort folder (with cohort.toml) or a study folder "
+            "(with study.toml)",
+        )
+    return out.report()
+
+
+def _frames(states: dict[str, TableState]) -> dict[str, pd.DataFrame | None]:
+    frames: dict[str, pd.DataFrame | None] = {}
+    for name in TABLES:
+        s = states.get(name)
+        frames[name] = None if s is None else s.frame.loc[~s.bad].reset_index(drop=True)
+    return frames
+
+
+def _fatal(report: ValidationReport, states: dict[str, TableState]) -> bool:
+    f = report.failures
+    return bool(
+        f["row"].isna().any()
+        or any(states.get(n) is None or states[n].fatal for n in REQUIRED_TABLES)
+    )
+
+
+def load_cohort(
+    path: str | Path, on_invalid: str = "raise", quarantine_dir: str | Path | None = None
+) -> Cohort:
+    """Read and validate a cohort folder.
+
+    Parameters
+    ----------
+    path : str or Path
+        The cohort folder (holding ``cohort.toml``) or its ``cohort.toml``.
+    on_invalid : {"raise", "quarantine"}
+        ``"raise"`` raises :class:`~kneestudy.errors.ValidationError` (with the
+        report) when anything fails. ``"quarantine"`` keeps the valid rows and
+        writes the invalid ones, each with its reasons, to ``quarantine_dir``
+        (default: ``<cohort>.quarantine/`` beside the cohort). A rejected
+        participant takes its visits, adverse events and events along.
+        Failures that no row carries (manifest, unreadable file, missing
+        column) cannot be quarantined and raise either way.
+    quarantine_dir : str or Path, optional
+
+    Returns
+    -------
+    Cohort
+        Canonical dtypes (see :mod:`kneestudy.ingest.model`); ``.report`` holds
+        the validation report.
+
+    Examples
+    --------
+    >>> cohort = load_cohort("my-cohort", on_invalid="quarantine")  # doctest: +SKIP
+    """
+    if on_invalid not in _ON_INVALID:
+        raise ValueError(f"on_invalid must be 'raise' or 'quarantine', not {on_invalid!r}")
+    folder = _existing(path)
+    out = Collector()
+    manifest, states = _check_cohort_folder(folder, "", out)
+    _count(states, out)
+    report = out.report()
+    if not report.ok:
+        if on_invalid == "raise" or manifest is None or _fatal(report, states):
+            raise ValidationError(report)
+        qdir = (
+            Path(quarantine_dir) if quarantine_dir else folder.parent / f"{folder.name}.quarantine"
+        )
+        write_quarantine(qdir, states, report)
+    frames = _frames(states)
+    return Cohort(
+        manifest=manifest,
+        participants=frames["participants"],
+        visits=frames["visits"],
+        adverse_events=frames["adverse_events"],
+        events=frames["events"],
+        path=folder,
+        report=report,
+    )
+
+
+def write_quarantine(qdir: Path, states: dict[str, TableState], report: ValidationReport) -> Path:
+    """Write each table's invalid rows, as read, with ``_row`` and ``_reasons`` columns."""
+    qdir.mkdir(parents=True, exist_ok=True)
+    f = report.failures
+    for name, s in states.items():
+        if not s.bad.any() and not s.unparsed:
+            continue
+        mine = f[(f["table"] == name) & (f["file"] == s.file) & f["row"].notna()]
+        reasons = (
+            (
+                mine["column"].fillna("").astype(str)
+                + ": "
+                + mine["rule"]
+                + " ("
+                + mine["message"]
+                + ")"
+            )
+            .groupby(mine["row"].astype("int64"))
+            .agg("; ".join)
+        )
+        rows = s.rows[s.bad]
+        out = s.raw.loc[s.bad].copy()
+        out.insert(0, "_reasons", pd.Series(rows).map(reasons).to_numpy())
+        out.insert(0, "_row", rows)
+        if s.unparsed:
+            extra = pd.DataFrame(
+                {
+                    "_row": [u[0] for u in s.unparsed],
+                    "_reasons": [f"field_count ({u[2]})" for u in s.unparsed],
+                    "_text": [u[1] for u in s.unparsed],
+                }
+            )
+            out = pd.concat([out, extra], ignore_index=True)
+        out.to_csv(qdir / f"{name}.csv", index=False)
+    f.to_csv(qdir / "failures.csv", index=False)
+    (qdir / "report.txt").write_text(str(report) + "\n", encoding="utf-8")
+    return qdir
+
+
+def validate_cohort(cohort: Cohort) -> ValidationReport:
+    """Validate an in-memory :class:`Cohort` (e.g. a simulated one).
+
+    Rows in the report are 1-based record numbers; ``file`` is empty. Beyond
+    the rules of files, each column must already have its canonical dtype
+    (rule ``canonical_dtype``), so that writing and re-reading gives equal tables.
+    """
+    out = Collector()
+    manifest, failures = check_manifest(cohort.manifest.to_dict())
+    for f in failures:
+        out.add("manifest", None, None, f["column"], f["rule"], f["value"], f["message"])
+    states: dict[str, TableState] = {}
+    for name, frame in cohort.tables().items():
+        spec = table_spec(name)
+        frame = frame.reset_index(drop=True)
+        raw = RawTable(frame, np.arange(1, len(frame) + 1, dtype=np.int64), "memory")
+        states[name] = convert_table(name, None, raw, spec, out)
+        for col, cs in spec.columns.items():
+            if col in frame.columns and str(frame[col].dtype) != str(
+                np.dtype(cs.dtype) if cs.dtype in (object, bool) else cs.dtype
+            ):
+                out.add(
+                    name,
+                    None,
+                    None,
+                    col,
+                    "canonical_dtype",
+                    str(frame[col].dtype),
+                    f"{name}.{col} has dtype {frame[col].dtype}, expected {cs.dtype}",
+                )
+    check_cohort_rules(manifest or cohort.manifest, states, None, out)
+    cascade(states, out)
+    _count(states, out)
+    return out.report()
+
+
+def _check_study(folder: Path, out: Collector) -> tuple[dict | None, list, dict]:
+    data = _read_toml(folder / "study.toml", "study", "study.toml", out)
+    meta = None
+    codes: dict[str, str] = {}
+    if data is not None:
+        meta, failures = check_study_manifest(data)
+        for f in failures:
+            out.add("study", "study.toml", None, f["column"], f["rule"], f["value"], f["message"])
+        if meta is not None:
+            codes = dict(meta["codes"])
+    cohorts: list[tuple[Manifest | None, dict[str, TableState], str]] = []
+    cdir = folder / "cohorts"
+    seen: dict[str, str] = {}
+    if cdir.is_dir():
+        for sub in sorted(p for p in cdir.iterdir() if p.is_dir()):
+            prefix = f"cohorts/{sub.name}/"
+            manifest, states = _check_cohort_folder(sub, prefix, out)
+            _count(states, out)
+            if manifest is not None:
+                codes.update(manifest.codes)
+                if manifest.cohort_id in seen:
+                    out.add(
+                        "manifest",
+                        f"{prefix}cohort.toml",
+                        None,
+                        "cohort_id",
+                        "unique",
+                        manifest.cohort_id,
+                        f"cohort_id '{manifest.cohort_id}' is also used by {seen[manifest.cohort_id]}",
+                    )
+                seen[manifest.cohort_id] = f"{prefix}cohort.toml"
+            cohorts.append((manifest, states, prefix))
+    lit: dict[str, TableState] = {}
+    for name in STUDY_TABLES:
+        path = folder / "literature" / f"{name}.csv"
+        if path.exists():
+            s = _read_state(name, path, f"literature/{name}.csv", out)
+            check_literature_rules(s, codes, out)
+            lit[name] = s
+    _count(lit, out)
+    return meta, cohorts, lit
+
+
+def load_study(path: str | Path, on_invalid: str = "raise") -> Study:
+    """Read and validate a study folder (``study.toml``, ``cohorts/``, ``literature/``).
+
+    ``on_invalid`` as in :func:`load_cohort`; with ``"quarantine"`` each
+    cohort's invalid rows go to ``<cohort>.quarantine/`` beside it and invalid
+    literature rows to ``literature.quarantine/``.
+
+    Examples
+    --------
+    >>> study = load_study("my-study")  # doctest: +SKIP
+    """
+    if on_invalid not in _ON_INVALID:
+        raise ValueError(f"on_invalid must be 'raise' or 'quarantine', not {on_invalid!r}")
+    folder = _existing(path)
+    out = Collector()
+    if not (folder / "study.toml").is_file():
+        out.add("study", "study.toml", None, None, "missing_file", None, "study.toml not found")
+        raise ValidationError(out.report())
+    meta, cohorts, lit = _check_study(folder, out)
+    report = out.report()
+    if not report.ok:
+        all_states = [s for _, st, _ in cohorts for s in st.values()] + list(lit.values())
+        fatal = (
+            on_invalid == "raise"
+            or meta is None
+            or report.failures["row"].isna().any()
+            or any(m is None for m, _, _ in cohorts)
+            or any(s.fatal for s in all_states)
+        )
+        if fatal:
+            raise ValidationError(report)
+        for _, states, prefix in cohorts:
+            if any(s.bad.any() or s.unparsed for s in states.values()):
+                sub = folder / prefix.rstrip("/")
+                write_quarantine(sub.parent / f"{sub.name}.quarantine", states, report)
+        if any(s.bad.any() for s in lit.values()):
+            write_quarantine(folder / "literature.quarantine", lit, report)
+    result = []
+    for manifest, states, prefix in cohorts:
+        frames = _frames(states)
+        result.append(
+            Cohort(
+                manifest=manifest,
+                participants=frames["participants"],
+                visits=frames["visits"],
+                adverse_events=frames["adverse_events"],
+                events=frames["events"],
+                path=folder / prefix.rstrip("/"),
+                report=report,
+            )
+        )
+    lit_frames = {}
+    for name in STUDY_TABLES:
+        s = lit.get(name)
+        lit_frames[name] = (
+            s.frame.loc[~s.bad].reset_index(drop=True) if s is not None else _empty_table(name)
+        )
+    return Study(
+        study_id=meta["study_id"],
+        title=meta["title"],
+        cohorts=result,
+        arm_summaries=lit_frames["arm_summaries"],
+        contrasts=lit_frames["contrasts"],
+        path=folder,
+        report=report,
+        metadata=meta["metadata"],
+    )
+
+
+def _empty_table(name: str) -> pd.DataFrame:
+    spec = table_spec(name)
+    return pd.DataFrame(
+        {n: pd.Series(dtype=c.dtype) for n, c in spec.columns.items() if c.required}
+    )

@@ -1,0 +1,100 @@
+"""pandera models of study-level (literature) tables: arm summaries and contrasts."""
+
+# pandera reads Optional[...] as an optional column; keep the typing form.
+# ruff: noqa: UP045
+from __future__ import annotations
+
+from typing import Optional
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from kneestudy.schemas.cohort import ID_PATTERN
+
+__all__ = ["MEASURES", "OUTCOME_PATTERN", "ArmSummaries", "Contrasts"]
+
+#: Effect measures a published contrast may use.
+MEASURES: tuple[str, ...] = ("MD", "SMD", "logOR", "logRR", "logHR")
+#: Outcome codes: lower-case words joined by "_" (pain, akps, recovered, ...).
+OUTCOME_PATTERN = r"^[a-z][a-z0-9_]*$"
+
+
+class ArmSummaries(pa.DataFrameModel):
+    """One row per study arm, outcome and week (published or shared summaries)."""
+
+    study_id: Series[str] = pa.Field(str_matches=ID_PATTERN, description="Study identifier.")
+    arm: Series[str] = pa.Field(description="Arm label as published.")
+    intervention: Series[str] = pa.Field(
+        description="Registry code(s) of the arm.", metadata={"rules": ["known_code"]}
+    )
+    outcome: Series[str] = pa.Field(
+        str_matches=OUTCOME_PATTERN, description="Outcome code (pain, akps, recovered, ...)."
+    )
+    week: Series[float] = pa.Field(ge=0, description="Weeks since randomisation.")
+    n: Series[pd.Int64Dtype] = pa.Field(ge=1, description="Participants analysed in the arm.")
+    mean: Series[float] = pa.Field(
+        nullable=True,
+        description="Mean (continuous outcomes); with sd, or events given instead.",
+        metadata={"rules": ["summary_present"]},
+    )
+    sd: Series[float] = pa.Field(nullable=True, ge=0, description="Standard deviation.")
+    events: Series[pd.Int64Dtype] = pa.Field(
+        nullable=True,
+        ge=0,
+        description="Participants with the event (binary outcomes); at most n.",
+        metadata={"rules": ["events_le_n"]},
+    )
+    change: Series[pd.BooleanDtype] = pa.Field(
+        nullable=True, description="True when mean and sd are change from baseline."
+    )
+
+    class Config:
+        name = "arm_summaries"
+        strict = False
+        unique = ["study_id", "arm", "outcome", "week"]
+
+
+class Contrasts(pa.DataFrameModel):
+    """One row per published between-arm contrast."""
+
+    study_id: Series[str] = pa.Field(str_matches=ID_PATTERN, description="Study identifier.")
+    treatment: Series[str] = pa.Field(
+        description="Registry code(s) of the treatment arm.", metadata={"rules": ["known_code"]}
+    )
+    comparator: Series[str] = pa.Field(
+        description="Registry code(s) of the comparator arm; differs from treatment.",
+        metadata={"rules": ["known_code", "distinct_arms"]},
+    )
+    outcome: Series[str] = pa.Field(
+        str_matches=OUTCOME_PATTERN, description="Outcome code (pain, akps, recovered, ...)."
+    )
+    week: Series[float] = pa.Field(ge=0, description="Weeks since randomisation.")
+    measure: Series[str] = pa.Field(
+        isin=list(MEASURES), description="Effect measure: MD, SMD, logOR, logRR or logHR."
+    )
+    estimate: Series[float] = pa.Field(
+        description="Estimate, treatment minus comparator (log scale for ratios).",
+        metadata={"rules": ["finite"]},
+    )
+    se: Series[float] = pa.Field(gt=0, description="Standard error of the estimate (> 0).")
+    n_treatment: Series[pd.Int64Dtype] = pa.Field(
+        nullable=True, ge=1, description="Participants in the treatment arm."
+    )
+    n_comparator: Series[pd.Int64Dtype] = pa.Field(
+        nullable=True, ge=1, description="Participants in the comparator arm."
+    )
+    source: Series[str] = pa.Field(description="Citation of the published figure.")
+    population: Optional[Series[str]] = pa.Field(
+        nullable=True, description="Population studied, when not patellofemoral pain."
+    )
+    risk_of_bias: Optional[Series[str]] = pa.Field(
+        nullable=True,
+        isin=["low", "some_concerns", "high"],
+        description="Risk of bias: low, some_concerns or high.",
+    )
+    note: Optional[Series[str]] = pa.Field(nullable=True, description="Free note.")
+
+    class Config:
+        name = "contrasts"
+        strict = False
