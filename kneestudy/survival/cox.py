@@ -270,9 +270,10 @@ def cox(
     beta = np.zeros(x.shape[1])
     ll0, u, info = srt.stats(beta, efron)
     ll = ll0
-    it = 0
+    iterations = 0
     converged = False
     for it in range(1, max_iter + 1):
+        iterations = it
         try:
             step = linalg.solve(info, u, assume_a="sym")
         except (linalg.LinAlgError, ValueError):
@@ -329,7 +330,7 @@ def cox(
         loglik=ll,
         n=int(t.size),
         n_events=int(e.sum()),
-        iterations=it,
+        iterations=iterations,
         ties=ties,
         ph_test=zph,
         infinite=infinite,
