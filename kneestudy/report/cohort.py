@@ -1,0 +1,286 @@
+"""The per-cohort sections of the report.
+
+Each analysis runs through :func:`attempt`: a :class:`~kneestudy.errors.AnalysisError`
+(an analysis that cannot be done on these data) becomes a message in its
+section; any other exception is a bug and propagates.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+from markupsafe import Markup
+
+from kneestudy.errors import AnalysisError
+from kneestudy.report._html import error_box, esc, figure_svg, note, para, table
+from kneestudy.report._tables import adverse_event_table, baseline_table
+
+__all__ = ["Settings", "attempt", "cohort_section", "result_frame"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Analysis settings used throughout a report (written into its methods)."""
+
+    outcome: str = "pain"
+    week: float | None = None  # None: each cohort's primary week
+    pain_free_threshold: float = 1.0
+    level: float = 0.95
+    used: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+def attempt(what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, Markup]:
+    """Run an analysis; on AnalysisError return (None, a message box)."""
+    try:
+        return fn(*args, **kwargs), Markup("")
+    except AnalysisError as exc:
+        return None, error_box(what, exc)
+
+
+def result_frame(result: Any) -> pd.DataFrame:
+    """A result's tidy table (``to_frame()``), all-empty columns dropped."""
+    if result is None:
+        return pd.DataFrame()
+    frame = result.to_frame() if hasattr(result, "to_frame") else pd.DataFrame(result)
+    frame = frame.reset_index(drop=isinstance(frame.index, pd.RangeIndex))
+    return frame.dropna(axis=1, how="all")
+
+
+def _pick(frame: pd.DataFrame, *names: str) -> str | None:
+    for n in names:
+        if n in frame.columns:
+            return n
+    return None
+
+
+def _comparator_arm(cohort: Any) -> str | None:
+    rows = cohort.arms.loc[cohort.arms["is_comparator"], "arm"]
+    return str(rows.iloc[0]) if len(rows) else None
+
+
+def _h3(anchor: str, title: str) -> Markup:
+    return Markup(f'<h3 id="{esc(anchor)}">{esc(title)}</h3>')
+
+
+def cohort_section(cohort: Any, anchor: str, settings: Settings) -> Markup:
+    """HTML of one cohort: flow, baseline, trajectories, effects, time to pain-free, AEs."""
+    from kneestudy import plots
+
+    m = cohort.manifest
+    week = float(settings.week if settings.week is not None else m.primary_week)
+    comp = _comparator_arm(cohort)
+    parts: list[Markup] = []
+    parts.append(
+        Markup(
+            f'<p class="meta">Cohort <code>{esc(m.cohort_id)}</code> · design {esc(m.design)} · '
+            f"primary outcome {esc(m.primary_outcome)} at week {esc(f'{m.primary_week:g}')} · "
+            f"risk of bias {esc(m.risk_of_bias.replace('_', ' '))} · source {esc(m.source)}</p>"
+        )
+    )
+    if m.description:
+        parts.append(para(m.description))
+
+    # Participant flow
+    parts.append(_h3(f"{anchor}-flow", "Participant flow"))
+    n_arms = max(len(cohort.arms), 1)
+    parts.append(
+        figure_svg(
+            lambda ax: plots.consort(cohort, ax),
+            (max(6.5, 2.3 * n_arms), 4.6),
+            alt=f"CONSORT flow of {m.title}",
+        )
+    )
+
+    # Baseline
+    parts.append(_h3(f"{anchor}-baseline", "Baseline characteristics by arm"))
+    parts.append(
+        table(
+            baseline_table(cohort),
+            caption="Mean (SD) or n (%); SMD = standardised difference vs the comparator arm",
+        )
+    )
+
+    # Trajectories
+    parts.append(_h3(f"{anchor}-trajectories", "Pain and AKPS over time"))
+    for outcome in ("pain", "akps"):
+        if outcome in cohort.visits and cohort.visits[outcome].notna().any():
+            parts.append(
+                figure_svg(
+                    lambda ax, o=outcome: plots.trajectories(cohort, o, ax),
+                    (7.0, 3.6),
+                    alt=f"{outcome} by arm and week",
+                )
+            )
+
+    # Effects
+    parts.append(_h3(f"{anchor}-effects", f"Effects at week {week:g}"))
+    parts.extend(_effects(cohort, week, settings))
+
+    # Time to pain-free
+    parts.append(_h3(f"{anchor}-survival", "Time to pain-free"))
+    parts.extend(_survival(cohort, week, comp, settings))
+
+    # Adverse events
+    parts.append(_h3(f"{anchor}-adverse-events", "Adverse events"))
+    if cohort.adverse_events is None:
+        parts.append(note("This cohort records no adverse-events table."))
+    else:
+        ae = adverse_event_table(cohort)
+        parts.append(
+            table(
+                ae,
+                digits=3,
+                headers=[
+                    "Arm",
+                    "n",
+                    "With ≥1 event",
+                    "Reports",
+                    "Serious",
+                    "Risk",
+                    "Exact CI low",
+                    "Exact CI high",
+                    f"RR vs {comp}",
+                    "RR CI low",
+                    "RR CI high",
+                    "Fisher p",
+                ],
+                caption="Participants with at least one adverse event; risk with exact "
+                "(Clopper–Pearson) 95% CI; risk ratio vs the comparator with 95% CI",
+            )
+        )
+    return Markup("").join(parts)
+
+
+def _effects(cohort: Any, week: float, settings: Settings) -> list[Markup]:
+    from kneestudy import effects
+
+    out: list[Markup] = []
+    for outcome, label in (("pain", "Pain (0–10)"), ("akps", "AKPS (0–100)")):
+        if outcome not in cohort.visits or not cohort.visits[outcome].notna().any():
+            continue
+        res, err = attempt(
+            f"ANCOVA of {outcome}", effects.ancova, cohort, outcome=outcome, week=week
+        )
+        out.append(err)
+        if res is not None:
+            out.append(
+                table(
+                    result_frame(res),
+                    digits=3,
+                    caption=f"ANCOVA: {label} at week {week:g} adjusted for baseline "
+                    "(difference vs comparator; negative pain = better)",
+                )
+            )
+    res, err = attempt(
+        f"MMRM of {settings.outcome}", effects.mmrm, cohort, outcome=settings.outcome
+    )
+    out.append(err)
+    if res is not None:
+        at = getattr(res, "at_week", None)
+        frame = at if isinstance(at, pd.DataFrame) else result_frame(res)
+        out.append(
+            table(
+                frame.dropna(axis=1, how="all"),
+                digits=3,
+                caption=f"MMRM ({settings.outcome}): difference vs comparator at each visit",
+            )
+        )
+    res, err = attempt(
+        "Responder analysis", effects.responders, cohort, outcome=settings.outcome, week=week
+    )
+    out.append(err)
+    if res is not None:
+        out.append(
+            table(
+                result_frame(res),
+                digits=3,
+                caption=f"Responders at week {week:g} (risk ratio, odds ratio, risk "
+                "difference and number needed to treat)",
+            )
+        )
+    return out
+
+
+def _survival(cohort: Any, week: float, comp: str | None, settings: Settings) -> list[Markup]:
+    from kneestudy import plots, survival
+
+    out: list[Markup] = []
+    tt, err = attempt(
+        "Time to pain-free",
+        survival.time_to_pain_free,
+        cohort,
+        threshold=settings.pain_free_threshold,
+    )
+    if tt is None:
+        return [err]
+    dur = _pick(tt, "time_weeks", "time", "duration")
+    obs = _pick(tt, "observed", "event")
+    grp = _pick(tt, "arm", "group")
+    if dur is None or obs is None or grp is None:
+        raise AnalysisError("time_to_pain_free returned no time/observed/arm columns")
+    km, err = attempt("Kaplan–Meier curves", survival.kaplan_meier, tt[dur], tt[obs], tt[grp])
+    out.append(err)
+    if km is not None:
+        colors = plots.arm_colors(list(cohort.arms["arm"]), comp)
+        out.append(
+            figure_svg(
+                lambda ax: plots.pain_free_curves(km, ax, colors=colors, comparator=comp),
+                (7.0, 5.2),
+                alt="share pain-free over time by arm",
+            )
+        )
+        med = km.median
+        if isinstance(med, pd.Series):
+            med = med.rename("median_weeks").reset_index()
+        if isinstance(med, pd.DataFrame):
+            out.append(
+                table(
+                    med,
+                    caption="Median weeks to pain-free (Kaplan–Meier; NA = not reached)",
+                )
+            )
+    lr, err = attempt("Log-rank test", survival.logrank, tt[dur], tt[obs], tt[grp])
+    out.append(err)
+    if lr is not None:
+        out.append(table(result_frame(lr), digits=4, caption="Log-rank test"))
+    if comp is not None:
+        design = pd.DataFrame({"duration": tt[dur].to_numpy(), "event": tt[obs].to_numpy()})
+        covs = []
+        for arm in cohort.arms["arm"]:
+            if arm != comp:
+                name = f"arm: {arm}"
+                design[name] = (tt[grp] == arm).astype(float).to_numpy()
+                covs.append(name)
+        cx, err = attempt("Cox model", survival.cox, design, "duration", "event", covs)
+        out.append(err)
+        if cx is not None:
+            frame = cx.table if isinstance(getattr(cx, "table", None), pd.DataFrame) else None
+            out.append(
+                table(
+                    frame if frame is not None else result_frame(cx),
+                    digits=3,
+                    caption=f"Cox proportional-hazards model: hazard ratio of becoming "
+                    f"pain-free vs {comp} (above 1 = sooner)",
+                )
+            )
+    tau = float(week)
+    rm, err = attempt("Restricted mean time", survival.rmst, tt[dur], tt[obs], tt[grp], tau)
+    out.append(err)
+    if rm is not None:
+        out.append(
+            table(
+                result_frame(rm),
+                digits=3,
+                caption=f"Restricted mean weeks until pain-free, up to week {tau:g} (RMST)",
+            )
+        )
+        diff = getattr(rm, "difference", None)
+        if isinstance(diff, pd.DataFrame) and len(diff):
+            out.append(table(diff, digits=3, caption="RMST differences between arms (weeks)"))
+    if not math.isfinite(tau):
+        out.append(note("No primary week: RMST not computed."))
+    return out

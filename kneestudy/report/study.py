@@ -1,0 +1,349 @@
+"""Study-level sections: summary, eight-idea comparison, validation, methods, provenance."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import platform
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from markupsafe import Markup
+
+from kneestudy.report._html import esc, figure_svg, items, note, para, table
+from kneestudy.report.cohort import Settings, attempt
+
+__all__ = [
+    "comparison_section",
+    "file_hashes",
+    "methods_section",
+    "package_versions",
+    "provenance_section",
+    "summary_section",
+    "validation_section",
+]
+
+_PACKAGES = (
+    "kneestudy",
+    "numpy",
+    "pandas",
+    "scipy",
+    "statsmodels",
+    "pandera",
+    "matplotlib",
+    "jinja2",
+)
+
+_VERDICT_WORDS = {
+    "high": "we are fairly sure",
+    "moderate": "we are moderately sure",
+    "low": "we are not very sure",
+    "very_low": "we are very unsure",
+    "very low": "we are very unsure",
+}
+
+
+def _fmt(x: Any, d: int = 2) -> str:
+    try:
+        f = float(x)
+    except (TypeError, ValueError):
+        return str(x)
+    return "–" if not math.isfinite(f) else f"{f:.{d}f}"
+
+
+def summary_section(study: Any, comparison: Any, outcome: str, week: float) -> Markup:
+    """Plain-language summary: which ideas help most and how sure we are."""
+    synthetic = [c for c in study.cohorts if c.is_synthetic]
+    out: list[Markup] = []
+    if synthetic:
+        out.append(
+            Markup(
+                '<p class="synthetic-warning"><span class="badge synthetic">Synthetic data</span> '
+            )
+            + Markup(
+                esc(
+                    f"{len(synthetic)} of {len(study.cohorts)} cohorts in this report are "
+                    "simulated, not real trials. Their numbers show how the analysis works; "
+                    "they are not evidence about runner's knee."
+                )
+            )
+            + Markup("</p>")
+        )
+    if comparison is None:
+        out.append(para("The comparison of the ideas could not be computed (see below)."))
+        return Markup("").join(out)
+    t = comparison.table.copy()
+    ranked = t.dropna(subset=["estimate"]).sort_values("rank", kind="stable")
+    lines = []
+    for row in ranked.itertuples(index=False):
+        d = row._asdict()
+        sure = _VERDICT_WORDS.get(str(d.get("certainty", "")).lower(), "certainty not rated")
+        lines.append(
+            f"{d['label']}: {_fmt(d['estimate'])} points on {outcome} at week {week:g} "
+            f"(95% CI {_fmt(d['ci_low'])} to {_fmt(d['ci_high'])}); "
+            f"certainty {d.get('certainty', '–')} — {sure}. {d.get('verdict', '')}".strip()
+        )
+    missing = t[t["estimate"].isna()]["label"].tolist()
+    if len(ranked):
+        best = ranked.iloc[0]
+        out.append(
+            para(
+                f"Of the ideas with data, {best['label']} ranks first (P-score "
+                f"{_fmt(best.get('p_score'))}). Effects are differences from the comparator; "
+                "for pain a negative number means less pain. Ranks alone overstate "
+                "differences: read them with the intervals and the certainty."
+            )
+        )
+    out.append(items(lines))
+    if missing:
+        out.append(note("No data on: " + ", ".join(map(str, missing)) + "."))
+    return Markup("").join(out)
+
+
+def comparison_section(comparison: Any) -> Markup:
+    """The eight ideas side by side: table, forest, ranking, network, league, certainty."""
+    from kneestudy import plots
+
+    t = comparison.table
+    out = [
+        table(
+            t,
+            digits=2,
+            caption="The eight ideas against the common comparator (network meta-analysis)",
+        ),
+        figure_svg(
+            lambda ax: plots.network_forest(t, ax),
+            (7.5, 1.2 + 0.45 * len(t)),
+            alt="forest plot of the ideas",
+        ),
+    ]
+    if "p_score" in t and t["p_score"].notna().any():
+        out.append(
+            figure_svg(
+                lambda ax: plots.ranking(t, ax), (6.5, 1.0 + 0.4 * len(t)), alt="P-score ranking"
+            )
+        )
+    net = getattr(comparison, "network", None)
+    if net is not None:
+        nodes, edges = getattr(net, "nodes", None), getattr(net, "edges", None)
+        if isinstance(nodes, pd.DataFrame) and isinstance(edges, pd.DataFrame) and len(nodes):
+            out.append(
+                figure_svg(
+                    lambda ax: plots.network_graph(nodes, edges, ax), (7.0, 6.2), alt="network"
+                )
+            )
+        league = getattr(net, "league", None)
+        if isinstance(league, pd.DataFrame) and len(league):
+            lg = league.copy()
+            if not isinstance(lg.index, pd.RangeIndex):
+                lg = lg.reset_index()
+            out.append(
+                table(
+                    lg,
+                    digits=2,
+                    caption="League table: row treatment vs column treatment (estimate and CI)",
+                    klass="data league",
+                )
+            )
+    out.append(Markup('<h3 id="certainty">Certainty of the evidence</h3>'))
+    cols = [c for c in ("label", "studies", "participants", "certainty", "verdict") if c in t]
+    out.append(table(t[cols], caption="Certainty (GRADE-style) and verdict per idea"))
+    out.extend(_pairwise(comparison))
+    return Markup("").join(out)
+
+
+def _pairwise(comparison: Any) -> list[Markup]:
+    """Forest and funnel plot of the idea with the most direct contrasts."""
+    from kneestudy import meta, plots
+
+    c = getattr(comparison, "contrasts", None)
+    if not isinstance(c, pd.DataFrame) or not len(c):
+        return []
+    est = next((n for n in ("yi", "estimate") if n in c), None)
+    if est is None:
+        return []
+    if "vi" in c:
+        vi = c["vi"].astype(float)
+    elif "se" in c:
+        vi = c["se"].astype(float) ** 2
+    else:
+        return []
+    key = next((n for n in ("idea", "treatment") if n in c), None)
+    if key is None:
+        return []
+    counts = c[key].value_counts()
+    if not len(counts) or counts.iloc[0] < 3:
+        return []
+    top = counts.index[0]
+    sub = c[c[key] == top].assign(_vi=vi[c[key] == top])
+    pooled, err = attempt(f"Pooling of {top}", meta.pool, sub[est], sub["_vi"])
+    se = sub["_vi"] ** 0.5
+    studies = pd.DataFrame(
+        {
+            "label": sub["study_id"].astype(str) if "study_id" in sub else sub.index.astype(str),
+            "estimate": sub[est].astype(float),
+            "ci_low": sub[est].astype(float) - 1.959963984540054 * se,
+            "ci_high": sub[est].astype(float) + 1.959963984540054 * se,
+            "weight": 1 / sub["_vi"],
+        }
+    )
+    out = [Markup(f'<h3 id="pairwise">Direct evidence: {esc(top)}</h3>'), err]
+    out.append(
+        figure_svg(
+            lambda ax: plots.forest(
+                studies, ax, pooled=pooled, weight="weight", title=f"{top}: direct comparisons"
+            ),
+            (7.0, 1.6 + 0.35 * (len(studies) + 2)),
+            alt="pairwise forest plot",
+        )
+    )
+    out.append(
+        figure_svg(
+            lambda ax: plots.funnel(sub[est], sub["_vi"], ax, title=f"{top}: funnel plot"),
+            (5.5, 4.2),
+            alt="funnel plot",
+        )
+    )
+    return out
+
+
+def validation_section(study: Any) -> Markup:
+    """Rows read, valid and set aside, per file."""
+    reports = []
+    if getattr(study, "report", None) is not None:
+        reports.append(("Study", study.report))
+    for c in study.cohorts:
+        if getattr(c, "report", None) is not None:
+            reports.append((c.cohort_id, c.report))
+    if not reports:
+        return note(
+            "The data were not read from files (built in memory), so there is no validation "
+            "report; in-memory cohorts are checked by each analysis."
+        )
+    frames = []
+    for name, rep in reports:
+        rows = getattr(rep, "rows", None)
+        if isinstance(rows, pd.DataFrame) and len(rows):
+            frames.append(rows.assign(source=name))
+    out: list[Markup] = []
+    if frames:
+        allrows = pd.concat(frames, ignore_index=True)
+        front = [c for c in ("source", "table", "file", "read", "valid", "invalid") if c in allrows]
+        out.append(table(allrows[front], caption="Rows read, valid and set aside per file"))
+    n_fail = 0
+    for _, rep in reports:
+        f = getattr(rep, "failures", None)
+        n_fail += len(f) if isinstance(f, pd.DataFrame) else 0
+    out.append(
+        para(
+            "Every file passed validation."
+            if n_fail == 0
+            else f"{n_fail} validation failures were found; failing rows were set aside "
+            "and are not analysed."
+        )
+    )
+    return Markup("").join(out)
+
+
+def methods_section(settings: Settings, study: Any) -> Markup:
+    """Methods written from the settings used, with references."""
+    wk = "each cohort's primary week" if settings.week is None else f"week {settings.week:g}"
+    text = [
+        f"Primary comparison outcome: {settings.outcome}, at {wk}. Confidence intervals are "
+        f"{100 * settings.level:g}%.",
+        "ANCOVA: the outcome at the week regressed on its baseline (week 0) value and arm by "
+        "ordinary least squares; differences are each arm minus the comparator arm.",
+        "MMRM: all post-baseline visits, outcome ~ visit + visit:arm + visit:baseline, "
+        "unstructured covariance, REML (Mallinckrodt et al. 2008).",
+        "Responders: pain drop ≥ 2 points or AKPS gain ≥ 10 points (Crossley et al. 2004); "
+        "risk ratio, odds ratio, risk difference and number needed to treat (Altman 1998).",
+        f"Pain-free: pain ≤ {settings.pain_free_threshold:g} on the 0–10 scale. Time to "
+        "pain-free is known only between two visits; curves use the visit week "
+        "(right-censored Kaplan–Meier with Greenwood variance), with log-rank test, Cox "
+        "model (Breslow ties) and restricted mean survival time (Royston & Parmar 2013).",
+        "Baseline balance: standardised differences (Austin 2009). Adverse events: "
+        "participants with at least one event, exact Clopper–Pearson intervals (Clopper & "
+        "Pearson 1934), risk ratio with a log-scale interval and Fisher's exact test.",
+        "Comparison of the ideas: random-effects network meta-analysis of the individual-data "
+        "cohorts and published contrasts on a common scale, P-scores (Rücker & Schwarzer "
+        "2015), certainty rated in the GRADE spirit (Puhan et al. 2014). Pairwise pooling: "
+        "REML with prediction intervals (Riley et al. 2011); funnel asymmetry by Egger's "
+        "regression (Egger et al. 1997).",
+    ]
+    refs = [
+        "Altman DG (1998). Confidence intervals for the number needed to treat. BMJ 317:1309.",
+        "Austin PC (2009). Balance diagnostics… Stat Med 28:3083.",
+        "Clopper CJ, Pearson ES (1934). Biometrika 26:404.",
+        "Crossley KM et al. (2004). Arch Phys Med Rehabil 85:815.",
+        "Egger M et al. (1997). Bias in meta-analysis detected by a simple graphical test. "
+        "BMJ 315:629.",
+        "Mallinckrodt CH et al. (2008). Recommendations for the primary analysis of continuous "
+        "endpoints in longitudinal clinical trials. Drug Inf J 42:303.",
+        "Puhan MA et al. (2014). A GRADE Working Group approach for rating the quality of "
+        "treatment effect estimates from network meta-analysis. BMJ 349:g5630.",
+        "Riley RD, Higgins JPT, Deeks JJ (2011). Interpretation of random effects "
+        "meta-analyses. BMJ 342:d549.",
+        "Royston P, Parmar MKB (2013). Restricted mean survival time. BMC Med Res Methodol 13:152.",
+        "Rücker G, Schwarzer G (2015). Ranking treatments in frequentist network "
+        "meta-analysis works without resampling methods. BMC Med Res Methodol 15:58.",
+    ]
+    return (
+        Markup("").join(para(t) for t in text)
+        + Markup('<h3 id="references">References</h3>')
+        + items(refs)
+    )
+
+
+def file_hashes(root: Path | None) -> pd.DataFrame:
+    """SHA-256 of every file under ``root`` (relative paths, sorted)."""
+    rows = []
+    if root is not None and Path(root).is_dir():
+        for f in sorted(p for p in Path(root).rglob("*") if p.is_file()):
+            rel = f.relative_to(root).as_posix()
+            if "__pycache__" in rel:
+                continue
+            rows.append(
+                {
+                    "file": rel,
+                    "bytes": f.stat().st_size,
+                    "sha256": hashlib.sha256(f.read_bytes()).hexdigest(),
+                }
+            )
+    return pd.DataFrame(rows, columns=["file", "bytes", "sha256"])
+
+
+def package_versions() -> pd.DataFrame:
+    rows = [{"package": "python", "version": platform.python_version()}]
+    for name in _PACKAGES:
+        try:
+            rows.append({"package": name, "version": metadata.version(name)})
+        except metadata.PackageNotFoundError:
+            rows.append({"package": name, "version": "not installed"})
+    return pd.DataFrame(rows)
+
+
+def provenance_section(study: Any, *, command: str | None, seed: int | None, date: str) -> Markup:
+    """Input files with SHA-256, package versions, seed, command and date."""
+    hashes = file_hashes(getattr(study, "path", None))
+    seeds = sorted({c.manifest.seed for c in study.cohorts if c.manifest.seed is not None})
+    out = [
+        Markup('<dl class="provenance">'),
+        Markup(f"<dt>Study</dt><dd>{esc(study.study_id)} — {esc(study.title)}</dd>"),
+        Markup(
+            f"<dt>Command</dt><dd><code>{esc(command or 'kneestudy.report.write_html')}</code></dd>"
+        ),
+        Markup(f"<dt>Seed</dt><dd>{esc(seed if seed is not None else 'none given')}"),
+        Markup(esc(f"; cohort simulation seeds: {', '.join(map(str, seeds))}") if seeds else ""),
+        Markup("</dd>"),
+        # The date is the only line that differs between two runs on the same input.
+        Markup(f'\n<dt>Date</dt><dd class="date">{esc(date)}</dd>\n'),
+        Markup("</dl>"),
+    ]
+    if len(hashes):
+        out.append(table(hashes, caption="Input files (SHA-256)", klass="data hashes"))
+    else:
+        out.append(note("The study was built in memory; there are no input files to hash."))
+    out.append(table(package_versions(), caption="Software versions"))
+    return Markup("").join(out)

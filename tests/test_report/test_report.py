@@ -1,0 +1,90 @@
+"""The HTML report: sections, escaping, reproducibility, failing analyses."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import install_fakes, make_cohort, make_study
+
+import kneestudy.report as rep
+from kneestudy.ingest.model import Study
+
+EVIL = "<script>alert(1)</script> \"quoted\" & 'single'"
+
+
+@pytest.fixture
+def fakes(monkeypatch):
+    install_fakes(monkeypatch)
+
+
+def test_report_has_every_section(fakes, tmp_path):
+    out = rep.write_html(make_study(), tmp_path / "r.html", command="kneestudy report x", seed=7)
+    text = out.read_text(encoding="utf-8")
+    for sid in (*rep.SECTION_IDS, "cohort-1", "cohort-2"):
+        assert f'id="{sid}"' in text
+    for sub in ("flow", "baseline", "trajectories", "effects", "survival", "adverse-events"):
+        assert f'id="cohort-1-{sub}"' in text
+    assert text.count("<svg") >= 8
+    assert "Synthetic data" in text
+    assert "kneestudy report x" in text and "<dt>Seed</dt><dd>7" in text
+
+
+def test_no_network_and_no_javascript(fakes, tmp_path):
+    text = rep.write_html(make_study(), tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "<script" not in text
+    assert not re.search(r"""(src|href)=["']https?://""", text)
+    assert "@import" not in text and "url(http" not in text
+
+
+def test_user_text_is_escaped(fakes, tmp_path):
+    evil = make_cohort(
+        cohort_id=f"id{EVIL}",
+        title=f"Title {EVIL}",
+        arms=((f"Arm {EVIL}", "glute_strengthening"), (f"Control {EVIL}", "usual_care")),
+    )
+    study = Study(study_id=f"s{EVIL}", title=f"Study {EVIL}", cohorts=[evil])
+    text = rep.write_html(study, tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "<script>" not in text and "<script" not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert "&amp; " in text
+    assert "Title &lt;script&gt;" in text
+
+
+def test_two_runs_identical_except_date(fakes, tmp_path):
+    a = rep.write_html(make_study(), tmp_path / "a.html").read_text(encoding="utf-8")
+    b = rep.write_html(make_study(), tmp_path / "b.html").read_text(encoding="utf-8")
+    la, lb = a.splitlines(), b.splitlines()
+    assert len(la) == len(lb)
+    diff = [i for i, (x, y) in enumerate(zip(la, lb, strict=True)) if x != y]
+    assert all('class="date"' in la[i] for i in diff)
+    strip = [ln for ln in la if 'class="date"' not in ln]
+    assert strip == [ln for ln in lb if 'class="date"' not in ln]
+    assert sum('class="date"' in ln for ln in la) == 1
+
+
+def test_failing_analysis_shows_message_not_crash(monkeypatch, tmp_path):
+    install_fakes(monkeypatch, fail_ancova_for="orth-b")
+    text = rep.write_html(make_study(), tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "ANCOVA of pain could not be computed" in text
+    assert "only one arm has data at week 12" in text
+    # the RMST stand-in raises AnalysisError in every cohort
+    assert text.count("Restricted mean time could not be computed") == 2
+
+
+def test_real_bugs_propagate(monkeypatch, tmp_path):
+    install_fakes(monkeypatch)
+    import kneestudy
+
+    def broken(*a, **k):
+        raise ZeroDivisionError("bug")
+
+    monkeypatch.setattr(kneestudy.effects, "mmrm", broken)
+    with pytest.raises(ZeroDivisionError):
+        rep.write_html(make_study(), tmp_path / "r.html")
+
+
+def test_progress_callback(fakes, tmp_path):
+    seen = []
+    rep.write_html(make_study(), tmp_path / "r.html", progress=lambda s, d, t: seen.append((d, t)))
+    assert seen[-1][0] == seen[-1][1] and len(seen) >= 5
