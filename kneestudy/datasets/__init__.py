@@ -1,0 +1,62 @@
+"""Data shipped with kneestudy: the demo study and an example cohort.
+
+:func:`demo_study` loads the embedded study folder (eight synthetic trials
+covering all eight ideas, plus published contrasts and arm summaries with
+their citations); it is the default data of ``kneestudy demo`` and of the
+notebooks. The folder is rebuilt by ``python -m kneestudy.datasets.build``.
+
+Examples
+--------
+>>> import kneestudy as ks
+>>> study = ks.datasets.demo_study()
+>>> len(study.cohorts), all(c.is_synthetic for c in study.cohorts)
+(8, True)
+>>> ks.datasets.demo_study_path().name
+'demo_study'
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from kneestudy.ingest.model import Study
+
+__all__ = ["demo_study", "demo_study_path", "example_cohort_path"]
+
+
+def _data(name: str) -> Path:
+    path = Path(str(resources.files("kneestudy.datasets").joinpath("data", name)))
+    if not path.exists():
+        raise FileNotFoundError(
+            f"the packaged data folder {name!r} is missing from this installation of kneestudy"
+        )
+    return path
+
+
+def demo_study_path() -> Path:
+    """Folder of the embedded demo study (``study.toml``, ``cohorts/``, ``literature/``)."""
+    return _data("demo_study")
+
+
+def example_cohort_path() -> Path:
+    """Folder of the embedded example cohort (one trial, CSV tables and ``cohort.toml``)."""
+    return _data("example_cohort")
+
+
+def demo_study() -> Study:
+    """The embedded demo study, loaded and validated with :func:`kneestudy.load_study`.
+
+    Returns
+    -------
+    Study
+        ``.cohorts``: synthetic trials (``manifest.source == "synthetic"``, the
+        seed in ``manifest.seed``) of glute strengthening (3 arms), taping (3
+        arms), orthotics (3 arms, to week 52), glucosamine, and smaller trials
+        of stretching, balance training, running form and a knee brace;
+        ``.contrasts`` and ``.arm_summaries``: published figures, each row
+        citing its ``source``.
+    """
+    from kneestudy.ingest import load_study
+
+    return load_study(demo_study_path())
