@@ -11,6 +11,10 @@ Every estimator matches R's ``survival`` package (3.5) on reference data sets
 
 from __future__ import annotations
 
+from kneestudy.survival.contrasts import cohort_contrasts
+from kneestudy.survival.cox import cox
+from kneestudy.survival.derive import time_to_pain_free
+from kneestudy.survival.interval import interval_weibull, turnbull
 from kneestudy.survival.km import kaplan_meier
 from kneestudy.survival.logrank import logrank
 from kneestudy.survival.results import (
@@ -21,6 +25,7 @@ from kneestudy.survival.results import (
     TestResult,
     TurnbullResult,
 )
+from kneestudy.survival.rmst import rmst
 
 __all__ = [
     "CoxResult",
@@ -29,6 +34,12 @@ __all__ = [
     "RMSTResult",
     "TestResult",
     "TurnbullResult",
+    "cohort_contrasts",
+    "cox",
+    "interval_weibull",
     "kaplan_meier",
     "logrank",
+    "rmst",
+    "time_to_pain_free",
+    "turnbull",
 ]

@@ -234,16 +234,16 @@ class TurnbullResult(Result):
         return self.table.copy()
 
     def survival_at(self, times: Any) -> np.ndarray:
-        """S(t): 1 minus the mass of Turnbull intervals ending at or before t.
+        """S(t): 1 minus the mass of Turnbull intervals whose midpoint is ≤ t.
 
-        Between the ends of an interval the NPMLE is not unique; like R's
-        ``survfit`` for interval data, the value is taken at the interval's
-        right end (mass is placed at the right end).
+        Inside a Turnbull interval the NPMLE is not unique; like R's
+        ``survfit`` for interval data, each interval's drop is drawn at its
+        midpoint (an exact time drops at the time itself).
         """
         t = np.atleast_1d(np.asarray(times, dtype=float))
-        right = self.table["right"].to_numpy()
+        mid = (self.table["left"].to_numpy() + self.table["right"].to_numpy()) / 2
         cum = np.concatenate([[0.0], np.cumsum(self.table["mass"].to_numpy())])
-        k = np.searchsorted(right, t, side="right")
+        k = np.searchsorted(mid, t, side="right")
         return 1.0 - cum[k]
 
 
