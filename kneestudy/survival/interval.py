@@ -111,8 +111,9 @@ def turnbull(left: Any, right: Any, tol: float = 1e-12, max_iter: int = 100_000)
     p = np.full(m, 1.0 / m)
     n = lo.size
     converged = False
-    it = 0
+    iterations = 0
     for it in range(1, max_iter + 1):
+        iterations = it
         denom = a @ p
         new = p * (a.T @ (1.0 / denom)) / n
         change = np.max(np.abs(new - p))
@@ -125,7 +126,7 @@ def turnbull(left: Any, right: Any, tol: float = 1e-12, max_iter: int = 100_000)
     table = pd.DataFrame(
         {"left": tl, "right": tr, "mass": p, "survival": np.clip(1.0 - np.cumsum(p), 0.0, 1.0)}
     )
-    return TurnbullResult(table=table, iterations=it, converged=converged)
+    return TurnbullResult(table=table, iterations=iterations, converged=converged)
 
 
 def _negll_grad(theta: np.ndarray, x: np.ndarray, lo: np.ndarray, hi: np.ndarray):

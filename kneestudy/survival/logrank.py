@@ -79,6 +79,10 @@ def logrank(
             f"the log-rank test compares groups, but there is only one ({labels[0]!r}); "
             "use kaplan_meier to describe a single group"
         )
+    if not e.any():
+        raise AnalysisError(
+            "there are no events, so the groups cannot be compared (the variance is singular)"
+        )
     if strata is None:
         s = np.zeros(t.size, dtype=np.intp)
     else:

@@ -1,0 +1,119 @@
+"""kaplan_meier against R's survfit / summary.survfit / print.survfit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kneestudy.errors import AnalysisError
+from kneestudy.survival import KMResult, kaplan_meier
+
+from ._data import REF, dataset, frame, num
+
+# KM, Greenwood and the intervals are closed forms: only rounding separates us
+# from R -> 1e-10 relative.
+TOL = 1e-10
+
+SPEC = {
+    "lung_sex": ("lung", "sex", None, [0, 100, 365, 500]),
+    "aml": ("aml", "x", None, [5, 20, 40]),
+    "veteran": ("veteran", None, None, [30, 100, 500]),
+    "lung_weighted": ("lung", None, "w", [100, 365]),
+    "ovarian_rx": ("ovarian", "rx", None, [100, 500]),
+}
+CASES = sorted(REF["km"])
+
+
+def _fit(key: str) -> tuple[KMResult, dict, list]:
+    base, conf = key.rsplit("_", 1)
+    ds, g, w, times = SPEC[base]
+    d = dataset(ds)
+    fit = kaplan_meier(
+        d["time"],
+        d["status"],
+        None if g is None else d[g],
+        conf_type=conf,
+        weights=None if w is None else d[w],
+    )
+    return fit, REF["km"][key], times
+
+
+@pytest.mark.parametrize("key", CASES)
+def test_table_matches_survfit(key):
+    fit, ref, _ = _fit(key)
+    r = frame(ref["table"])
+    assert len(fit.table) == len(r)
+    for col in ["time", "at_risk", "events", "censored", "survival", "se", "ci_low", "ci_high"]:
+        np.testing.assert_allclose(
+            fit.table[col].to_numpy(float), num(r[col]), rtol=TOL, atol=1e-14, err_msg=col
+        )
+    assert [str(g) for g in fit.table["group"]] == [str(g) for g in r["group"]]
+
+
+@pytest.mark.parametrize("key", CASES)
+def test_median_matches_print_survfit(key):
+    fit, ref, _ = _fit(key)
+    for col in ["median", "ci_low", "ci_high"]:
+        np.testing.assert_allclose(
+            fit.median[col].to_numpy(float), num(frame(ref["median"])[col]), rtol=TOL, err_msg=col
+        )
+
+
+@pytest.mark.parametrize("key", CASES)
+def test_at_matches_summary_times(key):
+    fit, ref, times = _fit(key)
+    at = fit.at(times)
+    for col in ["at_risk", "survival", "se", "ci_low", "ci_high"]:
+        np.testing.assert_allclose(
+            at[col].to_numpy(float), num(frame(ref["at"])[col]), rtol=TOL, atol=1e-14, err_msg=col
+        )
+
+
+def test_median_flat_segment_is_midpoint():
+    # S drops to exactly 0.5 at t=2 and stays until t=4: R reports (2 + 4) / 2.
+    fit = kaplan_meier([1, 2, 4, 5], [1, 1, 1, 1])
+    assert fit.median["median"].iloc[0] == 3.0
+
+
+def test_all_censored_median_not_reached():
+    fit = kaplan_meier([1, 2, 3], [0, 0, 0])
+    assert np.isnan(fit.median["median"].iloc[0])
+    assert (fit.table["survival"] == 1).all()
+
+
+def test_default_is_log_log():
+    assert kaplan_meier([1, 2, 3], [1, 0, 1]).conf_type == "log-log"
+
+
+@pytest.mark.parametrize(
+    ("durations", "observed", "match"),
+    [
+        ([1, np.nan, 3], [1, 1, 1], "positions 1"),
+        ([1, 0, 3], [1, 1, 1], "positions 1"),
+        ([1, -2, 3], [1, 1, 1], "> 0"),
+        ([1, 2, 3], [1, 2, 1], "0/1"),
+        ([1, 2, 3], [1, np.nan, 1], "positions 1"),
+    ],
+)
+def test_bad_input_is_a_clear_error(durations, observed, match):
+    with pytest.raises(AnalysisError, match=match):
+        kaplan_meier(durations, observed)
+
+
+def test_missing_group_is_an_error():
+    with pytest.raises(AnalysisError, match="groups has missing"):
+        kaplan_meier([1, 2, 3], [1, 1, 1], ["a", None, "b"])
+
+
+def test_unknown_conf_type():
+    with pytest.raises(AnalysisError, match="conf_type"):
+        kaplan_meier([1, 2], [1, 1], conf_type="logit")
+
+
+def test_result_is_frozen_and_renders():
+    fit = kaplan_meier([1, 2, 2, 3], [1, 1, 0, 1], ["a", "a", "b", "b"])
+    with pytest.raises(AttributeError):
+        fit.conf_type = "log"  # type: ignore[misc]
+    assert "<table" in fit._repr_html_()
+    pd.testing.assert_frame_equal(fit.to_frame(), fit.table)
