@@ -105,7 +105,13 @@ def prepare(
     same = df.index[df[treatment] == df[comparator]]
     if len(same):
         raise AnalysisError(f"rows {same.tolist()} compare a treatment with itself")
-    key = df.apply(lambda r: (r[study], *sorted((r[treatment], r[comparator]))), axis=1)
+    key = pd.Series(
+        [
+            (s, *sorted((a, b)))
+            for s, a, b in zip(df[study], df[treatment], df[comparator], strict=True)
+        ],
+        index=df.index,
+    )
     dup = key.duplicated(keep=False)
     if dup.any():
         raise AnalysisError(
@@ -119,9 +125,15 @@ def prepare(
     index = {t: i for i, t in enumerate(treatments)}
     blocks: list[StudyBlock] = []
     notes: list[str] = []
-    for sid, g in df.groupby(study, sort=False):
+    by_study: dict[str, list[tuple]] = {}
+    for rec in zip(
+        df[study], df[treatment], df[comparator], df[estimate], df[se],
+        df[n_treatment], df[n_comparator], strict=True,
+    ):  # fmt: skip
+        by_study.setdefault(rec[0], []).append(rec)
+    for sid, g in by_study.items():
         arms: list[str] = []
-        for t1, t2 in zip(g[treatment], g[comparator], strict=True):
+        for _, t1, t2, *_rest in g:
             for t in (t1, t2):
                 if t not in arms:
                     arms.append(t)
@@ -130,13 +142,13 @@ def prepare(
         n_arm = np.full(k, np.nan)
         V = np.full((k, k), np.nan)
         T = np.full((k, k), np.nan)  # T[i, j] = effect of arm i minus arm j
-        for rd in g.to_dict("records"):
-            i, j = pos[rd[treatment]], pos[rd[comparator]]
-            V[i, j] = V[j, i] = rd[se] ** 2
-            T[i, j], T[j, i] = rd[estimate], -rd[estimate]
-            for a, col in ((i, n_treatment), (j, n_comparator)):
-                if np.isfinite(rd.get(col, np.nan)):
-                    n_arm[a] = rd[col]
+        for _, t1, t2, est, sei, nt, nc in g:
+            i, j = pos[t1], pos[t2]
+            V[i, j] = V[j, i] = sei**2
+            T[i, j], T[j, i] = est, -est
+            for a, nn in ((i, nt), (j, nc)):
+                if np.isfinite(nn):
+                    n_arm[a] = nn
         np.fill_diagonal(V, 0.0)
         np.fill_diagonal(T, 0.0)
         n_pairs = len(g)
