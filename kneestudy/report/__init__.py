@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from kneestudy.report.cohort import Settings, attempt, cohort_section
+from kneestudy.report.cohort import Settings, cohort_section
 from kneestudy.report.study import (
     comparison_section,
     methods_section,
@@ -62,7 +62,9 @@ def render_html(
 ) -> str:
     """The report as an HTML string (see :func:`write_html`)."""
     from kneestudy import __version__
-    from kneestudy.compare import compare_ideas
+    from kneestudy.errors import AnalysisError
+    from kneestudy.report._html import error_box
+    from kneestudy.report.analyses import study_analyses
 
     settings = Settings(outcome=outcome, week=week)
     total = 2 + len(study.cohorts) + 3
@@ -76,9 +78,11 @@ def render_html(
 
     cmp_week = float(week) if week is not None else 12.0
     tick("comparing the eight ideas")
-    comparison, cmp_error = attempt(
-        "The comparison of the eight ideas", compare_ideas, study, outcome=outcome, week=cmp_week
-    )
+    comparison = study_analyses(study, outcome=outcome, week=cmp_week)["comparison"]
+    cmp_error = None
+    if isinstance(comparison, AnalysisError):
+        cmp_error = error_box("The comparison of the eight ideas", comparison)
+        comparison = None
     sections: list[dict[str, Any]] = []
     any_synth = any(c.is_synthetic for c in study.cohorts)
     sections.append(

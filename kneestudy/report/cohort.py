@@ -7,7 +7,6 @@ section; any other exception is a bug and propagates.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +17,7 @@ from markupsafe import Markup
 from kneestudy.errors import AnalysisError
 from kneestudy.report._html import error_box, esc, figure_svg, note, para, table
 from kneestudy.report._tables import adverse_event_table, baseline_table
+from kneestudy.report.analyses import cohort_analyses
 
 __all__ = ["Settings", "attempt", "cohort_section", "result_frame"]
 
@@ -118,11 +118,14 @@ def cohort_section(cohort: Any, anchor: str, settings: Settings) -> Markup:
 
     # Effects
     parts.append(_h3(f"{anchor}-effects", f"Effects at week {week:g}"))
-    parts.extend(_effects(cohort, week, settings))
+    results = cohort_analyses(
+        cohort, outcome=settings.outcome, week=week, threshold=settings.pain_free_threshold
+    )
+    parts.extend(_effects(cohort, results, settings))
 
     # Time to pain-free
     parts.append(_h3(f"{anchor}-survival", "Time to pain-free"))
-    parts.extend(_survival(cohort, week, comp, settings))
+    parts.extend(_survival(cohort, results, comp, settings))
 
     # Adverse events
     parts.append(_h3(f"{anchor}-adverse-events", "Adverse events"))
@@ -155,16 +158,19 @@ def cohort_section(cohort: Any, anchor: str, settings: Settings) -> Markup:
     return Markup("").join(parts)
 
 
-def _effects(cohort: Any, week: float, settings: Settings) -> list[Markup]:
-    from kneestudy import effects
+def _shown(what: str, res: Any) -> tuple[Any, Markup]:
+    if isinstance(res, AnalysisError):
+        return None, error_box(what, res)
+    return res, Markup("")
 
+
+def _effects(cohort: Any, results: dict[str, Any], settings: Settings) -> list[Markup]:
+    week = results["week"]
     out: list[Markup] = []
     for outcome, label in (("pain", "Pain (0–10)"), ("akps", "AKPS (0–100)")):
-        if outcome not in cohort.visits or not cohort.visits[outcome].notna().any():
+        if f"ancova_{outcome}" not in results:
             continue
-        res, err = attempt(
-            f"ANCOVA of {outcome}", effects.ancova, cohort, outcome=outcome, week=week
-        )
+        res, err = _shown(f"ANCOVA of {outcome}", results[f"ancova_{outcome}"])
         out.append(err)
         if res is not None:
             out.append(
@@ -175,54 +181,45 @@ def _effects(cohort: Any, week: float, settings: Settings) -> list[Markup]:
                     "(difference vs comparator; negative pain = better)",
                 )
             )
-    res, err = attempt(
-        f"MMRM of {settings.outcome}", effects.mmrm, cohort, outcome=settings.outcome
-    )
-    out.append(err)
-    if res is not None:
-        at = getattr(res, "at_week", None)
-        frame = at if isinstance(at, pd.DataFrame) else result_frame(res)
-        out.append(
-            table(
-                frame.dropna(axis=1, how="all"),
-                digits=3,
-                caption=f"MMRM ({settings.outcome}): difference vs comparator at each visit",
+    if "mmrm" in results:
+        res, err = _shown(f"MMRM of {settings.outcome}", results["mmrm"])
+        out.append(err)
+        if res is not None:
+            at = getattr(res, "at_week", None)
+            frame = at if isinstance(at, pd.DataFrame) else result_frame(res)
+            out.append(
+                table(
+                    frame.dropna(axis=1, how="all"),
+                    digits=3,
+                    caption=f"MMRM ({settings.outcome}): difference vs comparator at each visit",
+                )
             )
-        )
-    res, err = attempt(
-        "Responder analysis", effects.responders, cohort, outcome=settings.outcome, week=week
-    )
-    out.append(err)
-    if res is not None:
-        out.append(
-            table(
-                result_frame(res),
-                digits=3,
-                caption=f"Responders at week {week:g} (risk ratio, odds ratio, risk "
-                "difference and number needed to treat)",
+    if "responders" in results:
+        res, err = _shown("Responder analysis", results["responders"])
+        out.append(err)
+        if res is not None:
+            out.append(
+                table(
+                    result_frame(res),
+                    digits=3,
+                    caption=f"Responders at week {week:g} (risk ratio, odds ratio, risk "
+                    "difference and number needed to treat)",
+                )
             )
-        )
     return out
 
 
-def _survival(cohort: Any, week: float, comp: str | None, settings: Settings) -> list[Markup]:
-    from kneestudy import plots, survival
+def _survival(
+    cohort: Any, results: dict[str, Any], comp: str | None, settings: Settings
+) -> list[Markup]:
+    from kneestudy import plots
 
-    out: list[Markup] = []
-    tt, err = attempt(
-        "Time to pain-free",
-        survival.time_to_pain_free,
-        cohort,
-        threshold=settings.pain_free_threshold,
-    )
+    week = results["week"]
+    tt, err = _shown("Time to pain-free", results["time_to_pain_free"])
     if tt is None:
         return [err]
-    dur = _pick(tt, "time_weeks", "time", "duration")
-    obs = _pick(tt, "observed", "event")
-    grp = _pick(tt, "arm", "group")
-    if dur is None or obs is None or grp is None:
-        raise AnalysisError("time_to_pain_free returned no time/observed/arm columns")
-    km, err = attempt("Kaplan–Meier curves", survival.kaplan_meier, tt[dur], tt[obs], tt[grp])
+    out: list[Markup] = []
+    km, err = _shown("Kaplan–Meier curves", results["kaplan_meier"])
     out.append(err)
     if km is not None:
         colors = plots.arm_colors(list(cohort.arms["arm"]), comp)
@@ -240,22 +237,15 @@ def _survival(cohort: Any, week: float, comp: str | None, settings: Settings) ->
             out.append(
                 table(
                     med,
-                    caption="Median weeks to pain-free (Kaplan–Meier; NA = not reached)",
+                    caption="Median weeks to pain-free (Kaplan–Meier; – = not reached)",
                 )
             )
-    lr, err = attempt("Log-rank test", survival.logrank, tt[dur], tt[obs], tt[grp])
+    lr, err = _shown("Log-rank test", results["logrank"])
     out.append(err)
     if lr is not None:
         out.append(table(result_frame(lr), digits=4, caption="Log-rank test"))
-    if comp is not None:
-        design = pd.DataFrame({"duration": tt[dur].to_numpy(), "event": tt[obs].to_numpy()})
-        covs = []
-        for arm in cohort.arms["arm"]:
-            if arm != comp:
-                name = f"arm: {arm}"
-                design[name] = (tt[grp] == arm).astype(float).to_numpy()
-                covs.append(name)
-        cx, err = attempt("Cox model", survival.cox, design, "duration", "event", covs)
+    if "cox" in results:
+        cx, err = _shown("Cox model", results["cox"])
         out.append(err)
         if cx is not None:
             frame = cx.table if isinstance(getattr(cx, "table", None), pd.DataFrame) else None
@@ -267,20 +257,17 @@ def _survival(cohort: Any, week: float, comp: str | None, settings: Settings) ->
                     f"pain-free vs {comp} (above 1 = sooner)",
                 )
             )
-    tau = float(week)
-    rm, err = attempt("Restricted mean time", survival.rmst, tt[dur], tt[obs], tt[grp], tau)
+    rm, err = _shown("Restricted mean time", results["rmst"])
     out.append(err)
     if rm is not None:
         out.append(
             table(
                 result_frame(rm),
                 digits=3,
-                caption=f"Restricted mean weeks until pain-free, up to week {tau:g} (RMST)",
+                caption=f"Restricted mean weeks until pain-free, up to week {week:g} (RMST)",
             )
         )
         diff = getattr(rm, "difference", None)
         if isinstance(diff, pd.DataFrame) and len(diff):
             out.append(table(diff, digits=3, caption="RMST differences between arms (weeks)"))
-    if not math.isfinite(tau):
-        out.append(note("No primary week: RMST not computed."))
     return out

@@ -1,0 +1,94 @@
+"""Run every analysis of a study once; the report and ``kneestudy analyze`` share them.
+
+Each entry is the result object, or the :class:`~kneestudy.errors.AnalysisError`
+that said why the analysis cannot be done on these data. Any other exception
+is a bug and propagates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+
+from kneestudy.errors import AnalysisError
+
+__all__ = ["cohort_analyses", "run", "study_analyses", "survival_design"]
+
+
+def run(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``fn(*args, **kwargs)``, or the AnalysisError it raised."""
+    try:
+        return fn(*args, **kwargs)
+    except AnalysisError as exc:
+        return exc
+
+
+def comparator_arm(cohort: Any) -> str | None:
+    rows = cohort.arms.loc[cohort.arms["is_comparator"], "arm"]
+    return str(rows.iloc[0]) if len(rows) else None
+
+
+def survival_design(tt: pd.DataFrame, arms: list[str], comparator: str) -> pd.DataFrame:
+    """Cox design: duration, event and one 0/1 column per arm vs the comparator."""
+    design = pd.DataFrame(
+        {"duration": tt["time_weeks"].to_numpy(), "event": tt["observed"].to_numpy()}
+    )
+    for arm in arms:
+        if arm != comparator:
+            design[f"arm: {arm}"] = (tt["arm"] == arm).astype(float).to_numpy()
+    return design
+
+
+def _has(cohort: Any, outcome: str) -> bool:
+    return outcome in cohort.visits and bool(cohort.visits[outcome].notna().any())
+
+
+def cohort_analyses(
+    cohort: Any, *, outcome: str = "pain", week: float | None = None, threshold: float = 1.0
+) -> dict[str, Any]:
+    """Every per-cohort analysis of the report.
+
+    Keys: ``ancova_pain``, ``ancova_akps``, ``mmrm``, ``responders``,
+    ``time_to_pain_free`` (DataFrame), ``kaplan_meier``, ``logrank``, ``cox``,
+    ``rmst``; values are results or AnalysisError. ``week`` defaults to the
+    cohort's primary week; RMST is restricted to that week.
+    """
+    from kneestudy import effects, survival
+
+    wk = float(week if week is not None else cohort.manifest.primary_week)
+    out: dict[str, Any] = {"week": wk}
+    for o in ("pain", "akps"):
+        if _has(cohort, o):
+            out[f"ancova_{o}"] = run(effects.ancova, cohort, outcome=o, week=wk)
+    if _has(cohort, outcome):
+        out["mmrm"] = run(effects.mmrm, cohort, outcome=outcome)
+        out["responders"] = run(effects.responders, cohort, outcome=outcome, week=wk)
+    tt = run(survival.time_to_pain_free, cohort, threshold=threshold)
+    out["time_to_pain_free"] = tt
+    if isinstance(tt, AnalysisError):
+        return out
+    d, e, g = tt["time_weeks"], tt["observed"], tt["arm"]
+    out["kaplan_meier"] = run(survival.kaplan_meier, d, e, g)
+    out["logrank"] = run(survival.logrank, d, e, g)
+    comp = comparator_arm(cohort)
+    if comp is not None:
+        design = survival_design(tt, list(cohort.arms["arm"]), comp)
+        covs = [c for c in design.columns if c.startswith("arm: ")]
+        out["cox"] = run(survival.cox, design, "duration", "event", covs)
+    out["rmst"] = run(survival.rmst, d, e, g, wk)
+    return out
+
+
+def study_analyses(
+    study: Any, *, outcome: str = "pain", week: float | None = None
+) -> dict[str, Any]:
+    """The comparison of the eight ideas (``comparison``) at ``week`` (default 12)."""
+    from kneestudy.compare import compare_ideas
+
+    return {
+        "comparison": run(
+            compare_ideas, study, outcome=outcome, week=float(week) if week is not None else 12.0
+        )
+    }
