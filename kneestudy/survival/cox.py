@@ -265,6 +265,12 @@ def cox(
         key = data[cols].astype(str).agg("\x1f".join, axis=1) if len(cols) > 1 else data[cols[0]]
         s, _ = as_groups(key, t.size, name="strata")
     x = x - x.mean(axis=0)
+    scaled = x / np.sqrt((x**2).mean(axis=0))
+    if np.linalg.matrix_rank(scaled, tol=1e-10 * np.sqrt(x.shape[0])) < x.shape[1]:
+        raise AnalysisError(
+            f"covariates {names} are collinear (one is a combination of the others); "
+            "drop one of them"
+        )
     srt = _Sorted(t, e, x, s)
     efron = ties == "efron"
     beta = np.zeros(x.shape[1])
@@ -310,18 +316,19 @@ def cox(
         )
     z = beta / se
     zc = float(stats.norm.ppf(1 - alpha / 2))
-    table = pd.DataFrame(
-        {
-            "coef": beta,
-            "se": se,
-            "z": z,
-            "p_value": 2 * stats.norm.sf(np.abs(z)),
-            "hr": np.exp(beta),
-            "ci_low": np.exp(beta - zc * se),
-            "ci_high": np.exp(beta + zc * se),
-        },
-        index=pd.Index(names, name="covariate"),
-    )
+    with np.errstate(over="ignore"):  # a diverging coefficient has an infinite limit
+        table = pd.DataFrame(
+            {
+                "coef": beta,
+                "se": se,
+                "z": z,
+                "p_value": 2 * stats.norm.sf(np.abs(z)),
+                "hr": np.exp(beta),
+                "ci_low": np.exp(beta - zc * se),
+                "ci_high": np.exp(beta + zc * se),
+            },
+            index=pd.Index(names, name="covariate"),
+        )
     zph = _zph(srt, beta, efron, names) if ph_test else None
     return CoxResult(
         table=table,
