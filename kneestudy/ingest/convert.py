@@ -36,6 +36,7 @@ class TableState:
     bad: np.ndarray
     unparsed: list = field(default_factory=list)
     fatal: bool = False
+    raw_na: dict = field(default_factory=dict)
 
     @property
     def n(self) -> int:
@@ -91,6 +92,7 @@ def convert_table(
             out.note(name, file, col, f"extra column '{col}' is not in the schema; kept as read")
             converted[col] = frame[col]
             continue
+        state.raw_na[col] = frame[col].isna().to_numpy()
         converted[col] = _convert_column(state, frame[col], cs, out)
     missing = [c for c in spec.required if c not in frame.columns]
     canon = pd.DataFrame(converted, index=pd.RangeIndex(n))
@@ -114,7 +116,7 @@ def convert_table(
 
 def _convert_column(state: TableState, s: pd.Series, cs: ColumnSpec, out: Collector) -> pd.Series:
     kind = cs.kind
-    notna = s.notna().to_numpy()
+    notna = ~state.raw_na[cs.name]
     if kind in ("float", "int"):
         if pd.api.types.is_bool_dtype(s.dtype):
             num = pd.Series(np.full(len(s), np.nan), index=s.index)
@@ -123,8 +125,8 @@ def _convert_column(state: TableState, s: pd.Series, cs: ColumnSpec, out: Collec
             num = s.astype("float64")
             failed = np.zeros(len(s), dtype=bool)
         else:
-            not_bool = s.map(lambda v: not isinstance(v, bool), na_action="ignore")
-            text = s.where(not_bool.fillna(True).astype(bool))
+            is_bool = s.map(lambda v: isinstance(v, bool), na_action="ignore").eq(True)
+            text = s.mask(is_bool.to_numpy(dtype=bool))  # True is not the number 1
             num = pd.to_numeric(text, errors="coerce").astype("float64")
             failed = notna & num.isna().to_numpy()
         if failed.any():
@@ -158,7 +160,8 @@ def _convert_column(state: TableState, s: pd.Series, cs: ColumnSpec, out: Collec
         if pd.api.types.is_datetime64_any_dtype(s.dtype):
             res = s.dt.tz_localize(None) if getattr(s.dt, "tz", None) is not None else s
             return res.astype("datetime64[ns]")
-        text = s.map(_date_text, na_action="ignore")
+        is_text = s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) == "string"
+        text = s.str.strip() if is_text else s.map(_date_text, na_action="ignore")
         res = pd.to_datetime(text, format="ISO8601", errors="coerce")
         failed = notna & res.isna().to_numpy()
         if failed.any():
@@ -207,11 +210,16 @@ def _as_text(s: pd.Series) -> pd.Series:
 
 def _check_column(state: TableState, s: pd.Series, cs: ColumnSpec, out: Collector) -> None:
     name = cs.name
-    isna = s.isna().to_numpy()
+    raw_isna = state.raw_na[name]
+    if cs.kind in ("str", "category"):
+        isna = raw_isna
+    elif cs.kind == "float":
+        isna = np.isnan(s.to_numpy(dtype="float64"))
+    else:
+        isna = s.isna().to_numpy()
     if not cs.nullable:
         # values that failed conversion are already reported (rule dtype)
-        raw_isna = state.raw[name].isna().to_numpy() if name in state.raw.columns else isna
-        state.fail(out, isna & raw_isna, name, "not_null", f"{name} must not be empty")
+        state.fail(out, raw_isna, name, "not_null", f"{name} must not be empty")
     if cs.kind in ("float", "int"):
         vals = s.to_numpy(dtype="float64", na_value=np.nan)
         with np.errstate(invalid="ignore"):

@@ -4,15 +4,16 @@ Every reader returns a :class:`RawTable` (the frame as the file holds it,
 plus the source row number of each record) or raises :class:`TableReadError`
 (a :class:`~kneestudy.errors.ReadError` naming the file and the reason, with a
 short ``rule``). Columns are never renamed: a duplicated header is an error,
-not ``age.1``. CSV is read with pyarrow, every column as text first; columns
-not named in ``text_columns`` are then cast to numbers where every value is
-one, so nothing is coerced silently.
+not ``age.1``. CSV is read with pyarrow: columns named in ``text_columns`` as text, the
+others typed by pyarrow's inference (a column holding any non-number stays
+text, so nothing is coerced silently).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,7 +118,9 @@ def read_raw(path: Path, text_columns: frozenset[str] = frozenset()) -> RawTable
     except Exception as exc:  # the library's own error, re-worded with the file name
         raise TableReadError(path, f"cannot read as {kind}: {_short(exc)}") from None
     _check_duplicates(path, list(frame.columns))
-    frame = _blank_to_null(frame.reset_index(drop=True))
+    frame = frame.reset_index(drop=True)
+    if kind != "parquet":
+        frame = _blank_to_null(frame)
     return RawTable(frame, np.arange(1, len(frame) + 1, dtype=np.int64), kind)
 
 
@@ -141,13 +144,37 @@ def _check_duplicates(path: Path, names: list[Any]) -> None:
 
 
 def _blank_to_null(frame: pd.DataFrame) -> pd.DataFrame:
+    """Empty or blank text cells become missing (as in CSV); vectorised."""
     for col in frame.columns:
         s = frame[col]
-        if s.dtype == object:
-            blank = s.map(lambda v: isinstance(v, str) and not v.strip(), na_action="ignore")
-            if blank.fillna(False).astype(bool).any():
-                frame[col] = s.mask(blank.fillna(False).astype(bool), None)
+        if s.dtype != object:
+            continue
+        if pd.api.types.infer_dtype(s, skipna=True) == "string":
+            blank = s.str.strip().eq("").fillna(False).to_numpy(dtype=bool)
+        else:
+            blank = (
+                s.map(lambda v: isinstance(v, str) and not v.strip(), na_action="ignore")
+                .fillna(False)
+                .to_numpy(dtype=bool)
+            )
+        if blank.any():
+            frame[col] = s.mask(blank, None)
     return frame
+
+
+def _arrow_blank_to_null(table):
+    """Blank strings to null in an Arrow table's text columns."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for i, f in enumerate(table.schema):
+        if pa.types.is_string(f.type) or pa.types.is_large_string(f.type):
+            col = table.column(i)
+            blank = pc.equal(pc.utf8_trim_whitespace(col), "")
+            if pc.any(blank).as_py():
+                col = pc.if_else(blank, pa.scalar(None, f.type), col)
+                table = table.set_column(i, f.name, col)
+    return table
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:
@@ -155,7 +182,7 @@ def _read_parquet(path: Path) -> pd.DataFrame:
 
     table = pq.read_table(path)
     _check_duplicates(path, table.column_names)
-    return table.to_pandas()
+    return _arrow_blank_to_null(table).to_pandas()
 
 
 def _read_excel(path: Path) -> RawTable:
@@ -189,7 +216,7 @@ def _read_csv(path: Path, text_columns: frozenset[str]) -> RawTable:
         )
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    if not data.strip():
+    if re.search(rb"\S", data) is None:
         raise TableReadError(path, "file is empty (no header row)", rule="empty_file")
     head = data[:65536]
     if b"\x00" in head:
@@ -255,7 +282,10 @@ def _parse_csv(
             ),
             parse_options=pacsv.ParseOptions(invalid_row_handler=handler),
             convert_options=pacsv.ConvertOptions(
-                column_types={h: pa.string() for h in header},
+                # text columns stay text; the others are typed by pyarrow while
+                # parsing (a column with any non-number stays text and is
+                # reported value by value later)
+                column_types={h: pa.string() for h in header if h in text_columns},
                 null_values=_NULLS,
                 strings_can_be_null=True,
                 quoted_strings_can_be_null=True,
@@ -278,25 +308,10 @@ def _parse_csv(
     columns = {}
     for name in header:
         arr = table.column(name)
-        columns[name] = arr.to_pandas() if name in text_columns else _maybe_numeric(arr)
+        columns[name] = arr.to_pandas()
     frame = pd.DataFrame(columns)
     frame.index = pd.RangeIndex(n)
     return RawTable(frame, rows, "csv", unparsed=list(bad))
-
-
-def _maybe_numeric(arr: Any) -> pd.Series:
-    """Cast a text column to int64, then float64, when every value converts; else text."""
-    import pyarrow as pa
-
-    for typ in (pa.int64(), pa.float64()):
-        try:
-            out = arr.cast(typ)
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            continue
-        if typ == pa.int64() and out.null_count:
-            out = out.cast(pa.float64())
-        return out.to_pandas()
-    return arr.to_pandas()
 
 
 def _line_numbers(data: bytes, skipped: set[int], n: int) -> tuple[np.ndarray, dict[int, int]]:
