@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from kneestudy.ingest.model import Cohort, Manifest
 
@@ -98,8 +97,3 @@ def km_table() -> pd.DataFrame:
             "ci_high": [0.95, 0.75, 0.65, 0.98, 0.9],
         }
     )
-
-
-@pytest.fixture
-def cohort() -> Cohort:
-    return make_cohort()

@@ -1,0 +1,50 @@
+"""``kneestudy report``: writes the file, exit codes, quiet when not a terminal."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "test_report"))
+
+from _report_standins import install_fakes, make_cohort
+
+from kneestudy.cli import main
+
+
+def test_report_of_a_cohort_folder(monkeypatch, tmp_path, capsys):
+    install_fakes(monkeypatch)
+    folder = make_cohort(cohort_id="hip-a").write(tmp_path / "hip-a")
+    out = tmp_path / "out" / "r.html"
+    assert main(["report", str(folder), "--output", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert 'id="cohort-1"' in text and "kneestudy report" in text
+    captured = capsys.readouterr()
+    # not a terminal: no progress bar on stderr, one line on stdout
+    assert captured.err == ""
+    assert captured.out.strip() == f"report written to {out}"
+
+
+def test_report_missing_folder_is_usage_error(tmp_path, capsys):
+    assert main(["report", str(tmp_path / "nope"), "--output", str(tmp_path / "r.html")]) == 2
+    assert "no study.toml or cohort.toml" in capsys.readouterr().err
+
+
+def test_report_requires_output(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["report", "somewhere"])
+    assert exc.value.code == 2
+
+
+def test_report_invalid_data_exit_1(tmp_path, capsys):
+    folder = make_cohort(cohort_id="hip-a").write(tmp_path / "hip-a")
+    visits = (folder / "visits.csv").read_text().splitlines()
+    head = visits[0].split(",")
+    cells = visits[1].split(",")
+    cells[head.index("pain")] = "14"
+    visits[1] = ",".join(cells)
+    (folder / "visits.csv").write_text("\n".join(visits) + "\n")
+    assert main(["report", str(folder), "--output", str(tmp_path / "r.html")]) == 1
+    assert not (tmp_path / "r.html").exists()

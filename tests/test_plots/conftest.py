@@ -1,0 +1,11 @@
+"""Fixtures of the test_plots tests."""
+
+from __future__ import annotations
+
+import pytest
+from _plot_standins import make_cohort
+
+
+@pytest.fixture
+def cohort():
+    return make_cohort()
