@@ -159,10 +159,10 @@ _ARMS = (
      "Willy RW et al. 2012, case series",
      "single arm; SD not given; 8 sessions, week 2 is an assumption"),
     ("roper2016", "forefoot strike", "running_form", "pain", 0, 8, 5.3, _NAN, False,
-     "Roper JL et al. 2016, randomised trial (8 per arm)", "control arm figures not available"),
+     "Roper JL et al. 2016, randomised trial (8 per arm)", "SD not given; control arm figures not available"),
     ("roper2016", "forefoot strike", "running_form", "pain", 4, 8, 1.0, _NAN, False,
      "Roper JL et al. 2016, randomised trial (8 per arm)",
-     "1 month; control arm figures not available"),
+     "SD not given; 1 month; control arm figures not available"),
 )
 # fmt: on
 

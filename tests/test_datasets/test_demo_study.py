@@ -1,0 +1,116 @@
+"""The embedded demo study: loads valid, labelled, covers and connects all eight ideas."""
+
+from __future__ import annotations
+
+import filecmp
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+import kneestudy as ks
+from kneestudy.interventions import idea_of, split_codes
+
+
+@pytest.fixture(scope="module")
+def study():
+    return ks.datasets.demo_study()
+
+
+def _node(code: str) -> str:
+    """The agreed network node of an arm code."""
+    idea = idea_of(code)
+    if idea is not None:
+        return idea
+    if "quadriceps_strengthening" in split_codes(code):
+        return "quadriceps_strengthening"
+    return "control"
+
+
+def test_demo_study_loads_valid(study):
+    assert study.report is None or study.report.ok
+    assert len(study.cohorts) == 8
+    for c in study.cohorts:
+        assert c.is_synthetic and c.manifest.seed is not None
+        assert c.manifest.primary_outcome == "pain" and c.manifest.primary_week == 12
+        assert 40 <= len(c.participants) <= 200
+
+
+def test_the_four_first_ideas_have_the_agreed_designs(study):
+    designs = {c.cohort_id: set(c.participants["intervention"]) for c in study.cohorts}
+    q = "quadriceps_strengthening"
+    assert designs["demo-glute"] == {f"glute_strengthening+{q}", q, "usual_care"}
+    assert designs["demo-taping"] == {f"taping+{q}", f"sham+{q}", q}
+    assert designs["demo-orthotics"] == {"orthotics", "flat_insert", "wait_and_see"}
+    assert designs["demo-glucosamine"] == {"glucosamine", "placebo"}
+    assert study.cohort("demo-orthotics").manifest.visit_weeks[-1] == 52
+
+
+def test_network_connects_all_eight_ideas_to_control(study):
+    edges = set()
+    for c in study.cohorts:
+        nodes = sorted({_node(code) for code in c.participants["intervention"]})
+        edges |= {(a, b) for a in nodes for b in nodes if a != b}
+    for row in study.contrasts.itertuples():
+        a, b = _node(row.treatment), _node(row.comparator)
+        if a != b:
+            edges |= {(a, b), (b, a)}
+    seen, todo = {"control"}, ["control"]
+    while todo:
+        here = todo.pop()
+        for a, b in edges:
+            if a == here and b not in seen:
+                seen.add(b)
+                todo.append(b)
+    assert set(ks.IDEAS) <= seen
+
+
+def test_literature_is_labelled_published(study):
+    con, arms = study.contrasts, study.arm_summaries
+    assert len(con) >= 8 and len(arms) >= 3
+    assert con["source"].str.len().gt(0).all() and arms["source"].str.len().gt(0).all()
+    assert not con["source"].str.lower().eq("synthetic").any()
+    glu = con[con["treatment"] == "glucosamine"]
+    assert (glu["population"] == "knee osteoarthritis").all() and len(glu) == 2
+    assert set(con["outcome"]) <= {"pain", "akps", "recovered", "responder"}
+    assert set(con["measure"]) <= {"MD", "SMD", "logOR", "logRR"}
+    assumed = arms[arms["study_id"] == "whittingham2004"]
+    assert assumed["note"].str.contains("SD assumed").all()
+
+
+def test_packaged_files_are_found_by_importlib_resources():
+    root = resources.files("kneestudy.datasets").joinpath("data", "demo_study")
+    found = sorted(
+        str(Path(str(p)).relative_to(Path(str(root))))
+        for p in Path(str(root)).rglob("*")
+        if p.is_file()
+    )
+    assert "study.toml" in found
+    assert "literature/contrasts.csv" in found and "literature/arm_summaries.csv" in found
+    assert sum(f.endswith("cohort.toml") for f in found) == 8
+    assert ks.datasets.demo_study_path() == Path(str(root))
+
+
+def test_example_cohort_path_points_to_the_packaged_cohort():
+    try:
+        path = ks.datasets.example_cohort_path()
+    except FileNotFoundError:
+        pytest.skip("the example cohort is not in this installation")
+    assert (path / "cohort.toml").is_file()
+
+
+def test_rebuild_equals_committed_files(tmp_path):
+    """``python -m kneestudy.datasets.build OUT`` reproduces the package folder byte for byte."""
+    from kneestudy.datasets.build import main
+
+    assert main([str(tmp_path / "demo")]) == 0
+    committed = ks.datasets.demo_study_path()
+
+    def files(root: Path) -> list[str]:
+        return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+
+    assert files(tmp_path / "demo") == files(committed)
+    names = files(committed)
+    match, mismatch, errors = filecmp.cmpfiles(committed, tmp_path / "demo", names, shallow=False)
+    assert not mismatch and not errors, mismatch
+    assert match == names
