@@ -334,6 +334,7 @@ def fit_rma(
     p = X.shape[1]
     note = None
     if k == 1:
+        test = "z"  # as metafor: a t test needs k - 1 > 0 df
         tau2, se_tau2 = 0.0, math.nan
     else:
         tau2, se_tau2, note = _estimate_tau2(yi, vi, X, method)

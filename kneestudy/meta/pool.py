@@ -186,7 +186,7 @@ def pool(
     if k == 1:
         warnings.warn(
             "only one study: the pooled estimate is that study's effect; tau^2 is set to 0 "
-            "and heterogeneity (Q, I^2, H^2, tau^2 CI) cannot be estimated (NaN)",
+            "and heterogeneity (Q, I^2, H^2, tau^2 CI) cannot be estimated (NaN); the CI uses z",
             stacklevel=2,
         )
         note = "single study: heterogeneity not estimable"
@@ -208,7 +208,7 @@ def pool(
         ci_low=float(fit.ci_lb[0]),
         ci_high=float(fit.ci_ub[0]),
         statistic=float(fit.stat[0]),
-        test="t" if t in ("knha", "t") else "z",
+        test="t" if fit.test in ("knha", "t") else "z",
         df=fit.ddf,
         p_value=float(fit.pval[0]),
         tau2=fit.tau2,
@@ -225,7 +225,7 @@ def pool(
         pi_high=est + half,
         k=k,
         method=method,
-        hksj=t == "knha",
+        hksj=fit.test == "knha",
         alpha=alpha,
         weights=weights,
         studies=studies,
