@@ -13,7 +13,14 @@ import pandas as pd
 
 from kneestudy.errors import AnalysisError
 
-__all__ = ["as_durations", "as_groups", "as_observed", "as_weights", "positions"]
+__all__ = [
+    "as_durations",
+    "as_groups",
+    "as_observed",
+    "as_weights",
+    "positions",
+    "time_index",
+]
 
 
 def positions(mask: np.ndarray, limit: int = 10) -> str:
@@ -78,8 +85,36 @@ def as_groups(groups: Any, n: int, name: str = "groups") -> tuple[np.ndarray, li
     bad = s.isna().to_numpy()
     if bad.any():
         raise AnalysisError(f"{name} has missing values at positions {positions(bad)}")
+    arr = s.to_numpy()
+    if arr.dtype.kind in "iu" and arr.size:
+        lo, hi = int(arr.min()), int(arr.max())
+        if hi - lo < 1_000_000:  # small integer range: O(n) coding without hashing
+            shifted = (arr - lo).astype(np.intp)
+            present = np.bincount(shifted, minlength=hi - lo + 1) > 0
+            remap = np.cumsum(present) - 1
+            return remap[shifted], [lo + int(v) for v in np.flatnonzero(present)]
     codes, labels = pd.factorize(s, sort=True)
     return codes.astype(np.intp), list(labels)
+
+
+def time_index(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct times and, per element, the index of its time.
+
+    Visit-week data have few distinct times: hashing (``pd.factorize``) is then
+    O(n); with mostly distinct times a single ``argsort`` is faster.
+    """
+    st = np.sort(t)
+    new = np.empty(st.size, dtype=bool)
+    new[0] = True
+    new[1:] = st[1:] != st[:-1]
+    utime = st[new]
+    if utime.size * 8 <= t.size:
+        codes, uniques = pd.factorize(t, sort=True)
+        return np.asarray(uniques, dtype=float), codes.astype(np.intp)
+    order = np.argsort(t)
+    inv = np.empty(t.size, dtype=np.intp)
+    inv[order] = np.cumsum(new) - 1
+    return utime, inv
 
 
 def as_weights(weights: Any, n: int) -> np.ndarray | None:

@@ -35,7 +35,13 @@ import pandas as pd
 from scipy import stats
 
 from kneestudy.errors import AnalysisError
-from kneestudy.survival._input import as_durations, as_groups, as_observed, as_weights
+from kneestudy.survival._input import (
+    as_durations,
+    as_groups,
+    as_observed,
+    as_weights,
+    time_index,
+)
 from kneestudy.survival.results import KMResult
 
 __all__ = ["kaplan_meier"]
@@ -44,34 +50,42 @@ CONF_TYPES = ("log-log", "log", "plain")
 
 
 def _tabulate(
-    t: np.ndarray, e: np.ndarray, w: np.ndarray | None, codes: np.ndarray
+    t: np.ndarray, e: np.ndarray, w: np.ndarray | None, codes: np.ndarray, k: int
 ) -> tuple[np.ndarray, ...]:
-    """Sort once; per (group, distinct time): group, time, total, events (weighted).
+    """Sort once by time; per (group, distinct time): totals, events and at-risk.
 
-    Returns group codes, times, weighted totals, weighted events and the
-    at-risk count (reverse cumulative total within group).
+    Ties need no stable order: counts per (distinct time, group) come from one
+    ``bincount``, and the at-risk numbers from a reverse cumulative sum over
+    times, per group. Returned in group-major order with each group's row span.
     """
-    order = np.lexsort((t, codes))
-    ts, gs, es = t[order], codes[order], e[order]
-    ws = np.ones(t.size) if w is None else w[order]
-    new = np.empty(ts.size, dtype=bool)
-    new[0] = True
-    new[1:] = (ts[1:] != ts[:-1]) | (gs[1:] != gs[:-1])
-    start = np.flatnonzero(new)
-    total = np.add.reduceat(ws, start)
-    events = np.add.reduceat(ws * es, start)
-    bt, bg = ts[start], gs[start]
-    # at risk = (total weight of the group) - (weight of earlier times in the group)
-    cum = np.cumsum(total)
-    gfirst = np.empty(bg.size, dtype=bool)
-    gfirst[0] = True
-    gfirst[1:] = bg[1:] != bg[:-1]
-    gstart = np.flatnonzero(gfirst)
-    gend = np.append(gstart[1:], bg.size)
-    gtot = cum[gend - 1] - np.concatenate([[0.0], cum[gend[:-1] - 1]])
-    before = cum - total - np.repeat(np.concatenate([[0.0], cum[gend[:-1] - 1]]), gend - gstart)
-    at_risk = np.repeat(gtot, gend - gstart) - before
-    return bg, bt, total, events, at_risk, gstart, gend
+    utime, block = time_index(t)
+    nb = utime.size
+    key = block * k + codes
+    ws = w
+    es = e
+    tot = np.bincount(key, weights=ws, minlength=nb * k).reshape(nb, k)
+    evw = es if ws is None else es * ws
+    ev = np.bincount(key, weights=evw, minlength=nb * k).reshape(nb, k)
+    present = np.bincount(key, minlength=nb * k).reshape(nb, k) > 0
+    risk = np.cumsum(tot[::-1], axis=0)[::-1]
+    parts = []
+    for j in range(k):  # a handful of groups; vectorised within each
+        m = present[:, j]
+        parts.append((np.full(int(m.sum()), j), utime[m], tot[m, j], ev[m, j], risk[m, j]))
+    bg, bt, total, events, at_risk = (np.concatenate(x) for x in zip(*parts, strict=True))
+    sizes = np.array([p[0].size for p in parts])
+    gend = np.cumsum(sizes)
+    gstart = gend - sizes
+    keep = sizes > 0
+    return (
+        bg,
+        bt,
+        total.astype(float),
+        events.astype(float),
+        at_risk.astype(float),
+        gstart[keep],
+        gend[keep],
+    )
 
 
 def _confint(
@@ -175,7 +189,7 @@ def kaplan_meier(
         codes, labels = np.zeros(t.size, dtype=np.intp), [""]
     else:
         codes, labels = as_groups(groups, t.size)
-    bg, bt, total, events, at_risk, gstart, gend = _tabulate(t, e, w, codes)
+    bg, bt, total, events, at_risk, gstart, gend = _tabulate(t, e, w, codes, len(labels))
     censored = total - events
     with np.errstate(divide="ignore", invalid="ignore"):
         frac = 1.0 - events / at_risk

@@ -32,7 +32,7 @@ import pandas as pd
 from scipy import linalg, stats
 
 from kneestudy.errors import AnalysisError
-from kneestudy.survival._input import as_durations, as_groups, as_observed
+from kneestudy.survival._input import as_durations, as_groups, as_observed, time_index
 from kneestudy.survival.results import TestResult
 
 __all__ = ["logrank"]
@@ -88,35 +88,24 @@ def logrank(
     else:
         s, _ = as_groups(strata, t.size, name="strata")
     k = len(labels)
-    order = np.lexsort((t, s))
-    ts, ss, es, gs = t[order], s[order], e[order], g[order]
-    new = np.empty(ts.size, dtype=bool)
-    new[0] = True
-    new[1:] = (ts[1:] != ts[:-1]) | (ss[1:] != ss[:-1])
-    block = np.cumsum(new) - 1
-    nb = int(block[-1]) + 1
-    # counts per block x group: total and events
-    tot = np.bincount(block * k + gs, minlength=nb * k).reshape(nb, k).astype(float)
-    dk = np.bincount(block * k + gs, weights=es.astype(float), minlength=nb * k).reshape(nb, k)
-    bs = ss[np.flatnonzero(new)]
-    sfirst = np.empty(nb, dtype=bool)
-    sfirst[0] = True
-    sfirst[1:] = bs[1:] != bs[:-1]
-    sstart = np.flatnonzero(sfirst)
-    send = np.append(sstart[1:], nb)
-    nk = np.empty_like(tot)
-    wt = np.empty(nb)
-    d = dk.sum(axis=1)
-    n_all = np.empty(nb)
-    for a, b in zip(sstart, send, strict=True):  # per stratum, vectorised over times
-        nk[a:b] = np.cumsum(tot[a:b][::-1], axis=0)[::-1]
-        n = nk[a:b].sum(axis=1)
-        n_all[a:b] = n
-        km = np.cumprod(1.0 - d[a:b] / n)
-        s_minus = np.concatenate([[1.0], km[:-1]])
-        wt[a:b] = s_minus**rho * (1.0 - s_minus) ** gamma
-    ev = d > 0
-    nk, dk, d, n, wt = nk[ev], dk[ev], d[ev], n_all[ev], wt[ev]
+    ns = int(s.max()) + 1
+    # Sort once by time (ties need no order); counts per (time, stratum, group)
+    utime, block = time_index(t)
+    nb = utime.size
+    key = (block * ns + s) * k + g
+    size = nb * ns * k
+    tot = np.bincount(key, minlength=size).reshape(nb, ns, k).astype(float)
+    dk = np.bincount(key, weights=e, minlength=size).reshape(nb, ns, k)
+    nk = np.cumsum(tot[::-1], axis=0)[::-1]  # at risk per stratum and group
+    n3 = nk.sum(axis=2)
+    d3 = dk.sum(axis=2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frac = np.where(n3 > 0, 1.0 - d3 / n3, 1.0)
+    km = np.cumprod(frac, axis=0)  # pooled KM per stratum
+    s_minus = np.concatenate([np.ones((1, ns)), km[:-1]], axis=0)
+    wt3 = s_minus**rho * (1.0 - s_minus) ** gamma
+    ev = d3 > 0
+    nk, dk, d, n, wt = nk[ev], dk[ev], d3[ev], n3[ev], wt3[ev]
     obs = (wt[:, None] * dk).sum(axis=0)
     p = nk / n[:, None]
     exp = (wt[:, None] * d[:, None] * p).sum(axis=0)
