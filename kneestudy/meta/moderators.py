@@ -152,6 +152,8 @@ def _weighted_adj_r2(y, v, X) -> float:
     k, p = X.shape
     if np.var(y) == 0:
         return 0.0
+    if k == p:  # no residual df: R's adjusted R^2 is NaN
+        return math.nan
     XtW = X.T * w
     b = np.linalg.solve(XtW @ X, XtW @ y)
     rss = np.sum(w * (y - X @ b) ** 2)
