@@ -25,7 +25,7 @@ Examples
 >>> from kneestudy.datasets.literature import contrasts
 >>> c = contrasts()
 >>> row = c[c["study_id"] == "towheed2009"].iloc[0]
->>> round(row["se"], 4), row["population"]
+>>> round(float(row["se"]), 4), row["population"]
 (0.125, 'knee osteoarthritis')
 """
 
