@@ -82,7 +82,11 @@ def design_matrix(data: pd.DataFrame, covariates: Sequence[str]) -> pd.DataFrame
 
 
 class _Sorted:
-    """Data sorted once by (stratum, time) with block bookkeeping."""
+    """Data sorted once by (stratum, time) with block bookkeeping.
+
+    A block is a distinct (stratum, time). Risk-set sums are reverse
+    cumulative sums over blocks (not rows) within each stratum.
+    """
 
     def __init__(self, t: np.ndarray, e: np.ndarray, x: np.ndarray, s: np.ndarray) -> None:
         order = np.lexsort((t, s))
@@ -92,61 +96,60 @@ class _Sorted:
         new[0] = True
         new[1:] = (self.t[1:] != self.t[:-1]) | (self.s[1:] != self.s[:-1])
         self.start = np.flatnonzero(new)
-        snew = np.empty(n, dtype=bool)
-        snew[0] = True
-        snew[1:] = self.s[1:] != self.s[:-1]
-        sstart = np.flatnonzero(snew)
-        send = np.append(sstart[1:], n)
-        stratum_of_row = np.cumsum(snew) - 1
-        # index just past the end of each block's stratum
-        self.block_send = send[stratum_of_row[self.start]]
+        nb = self.start.size
+        bstrat = self.s[self.start]
+        bnew = np.empty(nb, dtype=bool)
+        bnew[0] = True
+        bnew[1:] = bstrat[1:] != bstrat[:-1]
+        bstart = np.flatnonzero(bnew)
+        bend = np.append(bstart[1:], nb)
+        # for each block, the block index just past the end of its stratum
+        self.block_send = np.repeat(bend, bend - bstart)
         d = np.add.reduceat(self.e.astype(float), self.start)
         self.ev_blocks = np.flatnonzero(d > 0)
         self.d = d[self.ev_blocks].astype(np.int64)
         self.ev_start = self.start[self.ev_blocks]
         self.ev_time = self.t[self.ev_start]
+        # event rows (sorted, so contiguous per event block) and their block starts
+        self.dix = np.flatnonzero(self.e)
+        self.dstart = np.concatenate([[0], np.cumsum(self.d)[:-1]])
+        self.xsum = np.add.reduceat(self.x[self.dix], self.dstart, axis=0)
         # Efron expansion: one row per event, l = 0..d-1 within its block
         self.rep = np.repeat(np.arange(self.d.size), self.d)
-        first = np.concatenate([[0], np.cumsum(self.d)[:-1]])
-        self.frac = (np.arange(self.rep.size) - first[self.rep]) / self.d[self.rep]
+        self.frac = (np.arange(self.rep.size) - self.dstart[self.rep]) / self.d[self.rep]
 
     def stats(self, beta: np.ndarray, efron: bool, per_block: bool = False) -> tuple:
         """Log-likelihood, score and information at ``beta`` (per event block if asked)."""
-        x, e = self.x, self.e
+        x = self.x
         eta = x @ beta
         r = np.exp(eta)
         rx = r[:, None] * x
         rxx = rx[:, :, None] * x[:, None, :]
 
         def risk(a: np.ndarray) -> np.ndarray:
-            cs = np.concatenate([np.cumsum(a[::-1], axis=0)[::-1], np.zeros((1, *a.shape[1:]))])
-            return cs[self.ev_start] - cs[self.block_send[self.ev_blocks]]
+            blk = np.add.reduceat(a, self.start, axis=0)
+            cs = np.cumsum(blk[::-1], axis=0)[::-1]
+            cs = np.concatenate([cs, np.zeros((1, *cs.shape[1:]))])
+            return cs[self.ev_blocks] - cs[self.block_send[self.ev_blocks]]
 
         s0, s1, s2 = risk(r), risk(rx), risk(rxx)
-        ef = e.astype(float)
-        starts = self.start
-        d0 = np.add.reduceat(r * ef, starts)[self.ev_blocks]
-        d1 = np.add.reduceat(rx * ef[:, None], starts, axis=0)[self.ev_blocks]
-        d2 = np.add.reduceat(rxx * ef[:, None, None], starts, axis=0)[self.ev_blocks]
-        xsum = np.add.reduceat(x * ef[:, None], starts, axis=0)[self.ev_blocks]
-        etasum = np.add.reduceat(eta * ef, starts)[self.ev_blocks]
+        dix, dstart = self.dix, self.dstart
+        d0 = np.add.reduceat(r[dix], dstart)
+        d1 = np.add.reduceat(rx[dix], dstart, axis=0)
+        d2 = np.add.reduceat(rxx[dix], dstart, axis=0)
+        etasum = self.xsum @ beta
         f = self.frac if efron else np.zeros_like(self.frac)
         b = self.rep
         den = s0[b] - f * d0[b]
         a = (s1[b] - f[:, None] * d1[b]) / den[:, None]
-        nb = self.d.size
-        loglik_b = etasum - np.bincount(b, weights=np.log(den), minlength=nb)
-        c1 = np.bincount(b, weights=1.0 / den, minlength=nb)
-        c2 = np.bincount(b, weights=f / den, minlength=nb)
-        p = x.shape[1]
-        asum = np.zeros((nb, p))
-        np.add.at(asum, b, a)
-        score_b = xsum - asum
+        loglik_b = etasum - np.add.reduceat(np.log(den), dstart)
+        c1 = np.add.reduceat(1.0 / den, dstart)
+        c2 = np.add.reduceat(f / den, dstart)
+        score_b = self.xsum - np.add.reduceat(a, dstart, axis=0)
         if not per_block:
             info = np.einsum("b,bij->ij", c1, s2) - np.einsum("b,bij->ij", c2, d2) - a.T @ a
             return float(loglik_b.sum()), score_b.sum(axis=0), info
-        aa = np.zeros((nb, p, p))
-        np.add.at(aa, b, a[:, :, None] * a[:, None, :])
+        aa = np.add.reduceat(a[:, :, None] * a[:, None, :], dstart, axis=0)
         info_b = c1[:, None, None] * s2 - c2[:, None, None] * d2 - aa
         return loglik_b, score_b, info_b
 
