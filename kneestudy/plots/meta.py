@@ -206,7 +206,7 @@ def ranking(
     ax: Any = None,
     *,
     score: str = "p_score",
-    title: str = "Ranking of the ideas (P-score: 1 = surely best, 0 = surely worst)",
+    title: str = "Ranking by P-score (1 = surely best, 0 = surely worst)",
 ) -> Any:
     """Horizontal bars of P-scores (Rücker & Schwarzer 2015), best at the top.
 

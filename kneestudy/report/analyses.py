@@ -50,7 +50,9 @@ def cohort_analyses(
 ) -> dict[str, Any]:
     """Every per-cohort analysis of the report.
 
-    Keys: ``ancova_pain``, ``ancova_akps``, ``mmrm``, ``responders``,
+    Keys: ``ancova_pain``, ``ancova_akps`` and ``responders`` (dicts:
+    treatment arm's intervention code -> result, one per non-comparator arm),
+    ``mmrm`` (one fit, every arm),
     ``time_to_pain_free`` (DataFrame), ``kaplan_meier``, ``logrank``, ``cox``,
     ``rmst``; values are results or AnalysisError. ``week`` defaults to the
     cohort's primary week; RMST is restricted to that week.
@@ -59,12 +61,19 @@ def cohort_analyses(
 
     wk = float(week if week is not None else cohort.manifest.primary_week)
     out: dict[str, Any] = {"week": wk}
+    arms = cohort.arms
+    treatments = [str(c) for c in arms.loc[~arms["is_comparator"], "intervention"]]
     for o in ("pain", "akps"):
         if _has(cohort, o):
-            out[f"ancova_{o}"] = run(effects.ancova, cohort, outcome=o, week=wk)
+            out[f"ancova_{o}"] = {
+                t: run(effects.ancova, cohort, outcome=o, week=wk, treatment=t) for t in treatments
+            }
     if _has(cohort, outcome):
         out["mmrm"] = run(effects.mmrm, cohort, outcome=outcome)
-        out["responders"] = run(effects.responders, cohort, outcome=outcome, week=wk)
+        out["responders"] = {
+            t: run(effects.responders, cohort, outcome=outcome, week=wk, treatment=t)
+            for t in treatments
+        }
     tt = run(survival.time_to_pain_free, cohort, threshold=threshold)
     out["time_to_pain_free"] = tt
     if isinstance(tt, AnalysisError):

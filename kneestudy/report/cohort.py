@@ -164,46 +164,72 @@ def _shown(what: str, res: Any) -> tuple[Any, Markup]:
     return res, Markup("")
 
 
+_ANCOVA_COLS = ("treatment", "comparator", "n_treatment", "n_comparator", "estimate", "se",
+                "ci_low", "ci_high", "p_value", "smd", "smd_ci_low", "smd_ci_high")  # fmt: skip
+_MMRM_COLS = ("week", "treatment", "comparator", "estimate", "se", "df", "ci_low", "ci_high",
+              "p_value")  # fmt: skip
+_RESP_COLS = ("treatment", "comparator", "events_treatment", "n_treatment", "events_comparator",
+              "n_comparator", "rr", "rr_ci_low", "rr_ci_high", "odds_ratio", "or_ci_low",
+              "or_ci_high", "rd", "rd_ci_low", "rd_ci_high", "nnt_text")  # fmt: skip
+
+
+def _by_arm(
+    what: str, results: dict[str, Any], cols: tuple[str, ...]
+) -> tuple[pd.DataFrame, Markup]:
+    """Rows of the per-arm results that worked, and messages for those that did not."""
+    frames, errors = [], []
+    for code, res in results.items():
+        if isinstance(res, AnalysisError):
+            errors.append(error_box(f"{what} ({code})", res))
+        else:
+            frames.append(result_frame(res))
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    keep = [c for c in cols if c in frame.columns]
+    return (frame[keep] if keep else frame), Markup("").join(errors)
+
+
 def _effects(cohort: Any, results: dict[str, Any], settings: Settings) -> list[Markup]:
     week = results["week"]
     out: list[Markup] = []
     for outcome, label in (("pain", "Pain (0–10)"), ("akps", "AKPS (0–100)")):
         if f"ancova_{outcome}" not in results:
             continue
-        res, err = _shown(f"ANCOVA of {outcome}", results[f"ancova_{outcome}"])
+        frame, err = _by_arm(f"ANCOVA of {outcome}", results[f"ancova_{outcome}"], _ANCOVA_COLS)
         out.append(err)
-        if res is not None:
+        if len(frame):
+            better = "negative = less pain" if outcome == "pain" else "positive = better function"
             out.append(
                 table(
-                    result_frame(res),
+                    frame,
                     digits=3,
-                    caption=f"ANCOVA: {label} at week {week:g} adjusted for baseline "
-                    "(difference vs comparator; negative pain = better)",
+                    caption=f"ANCOVA: {label} at week {week:g} adjusted for baseline, each arm "
+                    f"minus the comparator ({better})",
                 )
             )
     if "mmrm" in results:
         res, err = _shown(f"MMRM of {settings.outcome}", results["mmrm"])
         out.append(err)
         if res is not None:
-            at = getattr(res, "at_week", None)
-            frame = at if isinstance(at, pd.DataFrame) else result_frame(res)
+            frame = result_frame(res)
+            frame = frame[[c for c in _MMRM_COLS if c in frame.columns] or list(frame.columns)]
             out.append(
                 table(
-                    frame.dropna(axis=1, how="all"),
+                    frame,
                     digits=3,
-                    caption=f"MMRM ({settings.outcome}): difference vs comparator at each visit",
+                    caption=f"MMRM ({settings.outcome}, {getattr(res, 'covariance', '')} "
+                    "covariance, REML): difference vs comparator at each visit",
                 )
             )
     if "responders" in results:
-        res, err = _shown("Responder analysis", results["responders"])
+        frame, err = _by_arm("Responder analysis", results["responders"], _RESP_COLS)
         out.append(err)
-        if res is not None:
+        if len(frame):
             out.append(
                 table(
-                    result_frame(res),
+                    frame,
                     digits=3,
-                    caption=f"Responders at week {week:g} (risk ratio, odds ratio, risk "
-                    "difference and number needed to treat)",
+                    caption=f"Responders at week {week:g}: risk ratio, odds ratio, risk "
+                    "difference and number needed to treat (NNT)",
                 )
             )
     return out

@@ -24,7 +24,7 @@ def test_analyze_json_has_every_result(monkeypatch, tmp_path, capsys):
     for key in ("ancova_pain", "ancova_akps", "mmrm", "responders", "kaplan_meier",
                 "logrank", "cox", "rmst", "consort", "baseline", "adverse_events"):  # fmt: skip
         assert key in c, key
-    assert c["ancova_pain"]["estimate"] == -1.0
+    assert c["ancova_pain"]["glute_strengthening+quadriceps_strengthening"]["estimate"] == -1.0
     # the RMST stand-in raises AnalysisError: reported, not fatal
     assert c["rmst"] == {"error": "no events before tau"}
     assert [r["allocated"] for r in c["consort"]] == [12, 12]

@@ -155,7 +155,7 @@ def install_fakes(monkeypatch, *, fail_ancova_for: str | None = None) -> None:
     """Replace the analysis entry points the report calls with small stand-ins."""
     import kneestudy
 
-    def ancova(cohort, outcome="pain", week=12):
+    def ancova(cohort, outcome="pain", week=12, treatment=None):
         if fail_ancova_for and cohort.cohort_id == fail_ancova_for:
             raise AnalysisError("only one arm has data at week 12")
         return FakeEffect()
@@ -163,7 +163,7 @@ def install_fakes(monkeypatch, *, fail_ancova_for: str | None = None) -> None:
     effects = types.SimpleNamespace(
         ancova=ancova,
         mmrm=lambda cohort, outcome="pain": FakeEffect(),
-        responders=lambda cohort, outcome="pain", week=12: FakeEffect(),
+        responders=lambda cohort, outcome="pain", week=12, treatment=None: FakeEffect(),
     )
 
     def time_to_pain_free(cohort, threshold=1.0):

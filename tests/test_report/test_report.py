@@ -87,7 +87,7 @@ def test_two_runs_identical_except_date(fakes, tmp_path):
 def test_failing_analysis_shows_message_not_crash(monkeypatch, tmp_path):
     install_fakes(monkeypatch, fail_ancova_for="hip-a")
     text = rep.write_html(one_cohort_study(), tmp_path / "r.html").read_text(encoding="utf-8")
-    assert "ANCOVA of pain could not be computed" in text
+    assert "ANCOVA of pain (glute_strengthening+quadriceps_strengthening) could not be computed" in text
     assert "only one arm has data at week 12" in text
     # the RMST stand-in raises AnalysisError in every cohort
     assert text.count("Restricted mean time could not be computed") == 1
