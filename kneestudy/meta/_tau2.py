@@ -346,7 +346,8 @@ def fit_rma(
         s2w = 0.0 if rss_f <= DBL_EPS else rss_f / (k - p)
         vb = s2w * vb
     se = np.sqrt(np.diag(vb))
-    stat = beta / se
+    with np.errstate(divide="ignore", invalid="ignore"):  # se = 0 when s2w = 0, as metafor
+        stat = beta / se
     if test in ("knha", "t"):
         ddf = float(k - p)
         pval = 2 * stats.t.sf(np.abs(stat), ddf) if ddf > 0 else np.full(p, np.nan)

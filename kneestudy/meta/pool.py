@@ -193,6 +193,13 @@ def pool(
     fit = fit_rma(y, v, X, method=method, test=t, alpha=alpha)
     if fit.note:
         note = fit.note
+    if fit.test == "knha" and fit.s2w == 0:
+        warnings.warn(
+            "HKSJ: the weighted residual sum of squares is 0 (the studies agree exactly), so "
+            "the adjusted SE is 0 (as metafor); use hksj=False for a usable interval",
+            stacklevel=2,
+        )
+        note = "HKSJ scale factor is 0"
     if k > 1 and method != "FE":
         tau2_lo, tau2_hi = qprofile_ci(y, v, X, fit.tau2, alpha)
     else:
