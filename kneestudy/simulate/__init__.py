@@ -77,7 +77,8 @@ def cohort(
     dropout : float, optional
         Per-visit probability of withdrawing at average pain (5/10); 0 turns
         dropout off. Withdrawal is missing at random given the last observed
-        pain (log odds +0.3 per point).
+        pain (log odds +0.3 per point); ``withdrawal_week`` is the week of the
+        last visit attended, and no visit follows it.
     arms : sequence of str, optional
         All arm codes for a multi-arm trial (e.g.
         ``["glute_strengthening+quadriceps_strengthening",
