@@ -14,7 +14,7 @@ from __future__ import annotations
 from kneestudy.survival.contrasts import cohort_contrasts
 from kneestudy.survival.cox import cox
 from kneestudy.survival.derive import time_to_pain_free
-from kneestudy.survival.interval import interval_weibull, turnbull
+from kneestudy.survival.interval import interval_comparison, interval_weibull, turnbull
 from kneestudy.survival.km import kaplan_meier
 from kneestudy.survival.logrank import logrank
 from kneestudy.survival.results import (
@@ -36,6 +36,7 @@ __all__ = [
     "TurnbullResult",
     "cohort_contrasts",
     "cox",
+    "interval_comparison",
     "interval_weibull",
     "kaplan_meier",
     "logrank",

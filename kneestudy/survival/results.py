@@ -35,6 +35,9 @@ class KMResult(Result):
     table : DataFrame
         One row per distinct time per group: group, time, at_risk, events,
         censored, survival, se (Greenwood standard error of S), ci_low, ci_high.
+        As in R, the log-log limits are NaN where S is 1 or 0 (the transform
+        is undefined there), the log limits where S is 0, and se is NaN where
+        S reaches 0 (Greenwood's term is infinite).
     median : DataFrame
         group, median, ci_low, ci_high as R's ``print.survfit`` (NaN when the
         curve, or its confidence limit, never reaches 0.5: "not reached").

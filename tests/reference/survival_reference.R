@@ -77,6 +77,13 @@ km[["lung_weighted_log-log"]] <- km_ref(Surv(time, status) ~ 1, lung2, "log-log"
 # All censored: median not reached.
 km[["ovarian_rx_log-log"]] <- km_ref(Surv(time, status) ~ rx, ova, "log-log", times = c(100, 500))
 
+# Edge cases: the curve reaching 0 (last time an event), and a first time with
+# only censoring (S = 1: the log-log interval is undefined, R gives NA).
+km[["tiny_zero_log-log"]] <- km_ref(Surv(time, status) ~ 1,
+  data.frame(time = c(1, 2, 2, 3), status = c(1, 0, 1, 1)), "log-log", times = c(0.5, 2, 5))
+km[["tiny_start_log-log"]] <- km_ref(Surv(time, status) ~ 1,
+  data.frame(time = c(1, 2, 3, 4), status = c(0, 1, 1, 0)), "log-log", times = c(0.5, 1, 5))
+
 # --- log-rank ---------------------------------------------------------------
 lr_ref <- function(fit) {
   df <- sum(fit$exp > 0) - 1

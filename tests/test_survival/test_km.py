@@ -21,6 +21,12 @@ SPEC = {
     "veteran": ("veteran", None, None, [30, 100, 500]),
     "lung_weighted": ("lung", None, "w", [100, 365]),
     "ovarian_rx": ("ovarian", "rx", None, [100, 500]),
+    "tiny_zero": ("tiny_zero", None, None, [0.5, 2, 5]),
+    "tiny_start": ("tiny_start", None, None, [0.5, 1, 5]),
+}
+TINY = {
+    "tiny_zero": pd.DataFrame({"time": [1, 2, 2, 3], "status": [1, 0, 1, 1]}),
+    "tiny_start": pd.DataFrame({"time": [1, 2, 3, 4], "status": [0, 1, 1, 0]}),
 }
 CASES = sorted(REF["km"])
 
@@ -28,7 +34,7 @@ CASES = sorted(REF["km"])
 def _fit(key: str) -> tuple[KMResult, dict, list]:
     base, conf = key.rsplit("_", 1)
     ds, g, w, times = SPEC[base]
-    d = dataset(ds)
+    d = TINY[ds] if ds in TINY else dataset(ds)
     fit = kaplan_meier(
         d["time"],
         d["status"],
