@@ -141,7 +141,10 @@ def _convert_column(state: TableState, s: pd.Series, cs: ColumnSpec, out: Collec
             if inf.any():
                 state.fail(out, inf, cs.name, "dtype", f"{cs.name} must be a whole number")
                 num = num.mask(inf)
-            return num.astype("Int64")
+            vals = num.to_numpy(dtype="float64")
+            mask = np.isnan(vals)
+            ints = np.where(mask, 0, vals).astype(np.int64)
+            return pd.Series(pd.arrays.IntegerArray(ints, mask), index=num.index, name=num.name)
         return num
     if kind == "bool":
         if pd.api.types.is_bool_dtype(s.dtype) and not s.isna().any():

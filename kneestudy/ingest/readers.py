@@ -105,8 +105,12 @@ def read_raw(path: Path, text_columns: frozenset[str] = frozenset()) -> RawTable
             frame = _read_parquet(path)
         elif kind == "excel":
             return _read_excel(path)
-        elif kind in ("sas", "xport"):
-            frame = pd.read_sas(path, format=kind, encoding="utf-8")
+        elif kind == "sas":
+            frame = pd.read_sas(path, format="sas7bdat", encoding="utf-8")
+        elif kind == "xport":  # pyreadstat reads XPORT versions 5 and 8
+            import pyreadstat
+
+            frame, _ = pyreadstat.read_xport(str(path))
         elif kind == "spss":
             import pyreadstat
 
@@ -154,7 +158,7 @@ def _blank_to_null(frame: pd.DataFrame) -> pd.DataFrame:
         else:
             blank = (
                 s.map(lambda v: isinstance(v, str) and not v.strip(), na_action="ignore")
-                .fillna(False)
+                .eq(True)
                 .to_numpy(dtype=bool)
             )
         if blank.any():
