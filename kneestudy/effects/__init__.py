@@ -13,15 +13,24 @@ Every estimator is checked against R (``tests/reference/effects_*.R``).
 from __future__ import annotations
 
 from kneestudy.effects.ancova import ancova, mean_difference
+from kneestudy.effects.contrasts import cohort_contrasts
+from kneestudy.effects.escalc import escalc
 from kneestudy.effects.mmrm import mmrm
+from kneestudy.effects.responders import responders
 from kneestudy.effects.results import EffectResult, MMRMResult, ResponderResult, SubgroupResult
+from kneestudy.effects.subgroup import adjust_pvalues, subgroup
 
 __all__ = [
     "EffectResult",
     "MMRMResult",
     "ResponderResult",
     "SubgroupResult",
+    "adjust_pvalues",
     "ancova",
+    "cohort_contrasts",
+    "escalc",
     "mean_difference",
     "mmrm",
+    "responders",
+    "subgroup",
 ]
