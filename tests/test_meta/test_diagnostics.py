@@ -14,7 +14,20 @@ from kneestudy.meta import influence, leave1out, pool
 
 REF = load_reference("meta_diagnostics")
 DATA = REF["datasets"]
-IDS = [f"{f['data']}-{f['method']}-{f['test']}" for f in REF["fits"]]
+
+
+def _param(f):
+    # The iterative refits (REML, PM) of the two largest data sets (k = 37, 48)
+    # take most of the time; they run with the slow tests (`make test-all`).
+    slow = f["data"] in ("hackshaw", "bangertdrowns") and f["method"] in ("REML", "PM")
+    return pytest.param(
+        f,
+        id=f"{f['data']}-{f['method']}-{f['test']}",
+        marks=[pytest.mark.slow] if slow else [],
+    )
+
+
+PARAMS = [_param(f) for f in REF["fits"]]
 
 
 # Closed-form tau^2 (FE, DL): rounding only -> 1e-10 relative. REML (Fisher
@@ -30,7 +43,7 @@ def _cmp(got, want, rtol, what):
     np.testing.assert_allclose(np.asarray(got, float), want, rtol=rtol, atol=1e-12, err_msg=what)
 
 
-@pytest.mark.parametrize("fit", REF["fits"], ids=IDS)
+@pytest.mark.parametrize("fit", PARAMS)
 def test_leave1out_matches_metafor(fit):
     d = DATA[fit["data"]]
     with warnings.catch_warnings():
@@ -55,7 +68,7 @@ def test_leave1out_matches_metafor(fit):
         _cmp(tab[ours], ref[theirs], rtol, ours)
 
 
-@pytest.mark.parametrize("fit", REF["fits"], ids=IDS)
+@pytest.mark.parametrize("fit", PARAMS)
 def test_influence_matches_metafor(fit):
     d = DATA[fit["data"]]
     with warnings.catch_warnings():
