@@ -29,7 +29,7 @@ from kneestudy.interventions import label_of
 from kneestudy.simulate._model import DEFAULT_DESIGNS, resolve
 from kneestudy.simulate.parameters import parameter_table
 
-__all__ = ["DEFAULT_DESIGNS", "DEFAULT_WEEKS", "cohort", "parameter_table"]
+__all__ = ["DEFAULT_DESIGNS", "DEFAULT_WEEKS", "cohort", "crossover", "parameter_table"]
 
 #: Visit weeks of a simulated trial unless told otherwise.
 DEFAULT_WEEKS: tuple[float, ...] = (0, 2, 4, 6, 12, 26, 52)
@@ -175,3 +175,63 @@ def cohort(
         adverse_events=tables["adverse_events"],
         truth=truth(model, int(n), int(seed)),
     )
+
+
+def crossover(
+    n: int = 40,
+    seed: int = 0,
+    period_weeks: float = 1.0,
+    *,
+    cohort_id: str | None = None,
+) -> Cohort:
+    """Simulate a crossover of knee-brace settings (medial vs lateral pull).
+
+    Everyone wears the brace in both settings in random order after a
+    baseline visit without it; ``visits.condition`` holds the code in force
+    (``usual_care`` at baseline, then ``knee_brace_medial`` /
+    ``knee_brace_lateral``, declared in the manifest's ``[codes]``). Each
+    person has a preferred direction of pull (half prefer medial), so the
+    average difference between settings is nil while individual differences
+    are large: the case for a within-person comparison. Model and parameters:
+    :mod:`kneestudy.simulate._crossover` and the ``crossover.*`` rows of
+    :func:`parameter_table`. No dropout and no adverse-event table.
+
+    Parameters
+    ----------
+    n : int
+        Participants (two sequences, equal sizes ±1).
+    seed : int
+        Seed of :func:`numpy.random.default_rng`.
+    period_weeks : float
+        Weeks each setting is worn; a visit closes each period.
+    cohort_id : str, optional
+
+    Returns
+    -------
+    Cohort
+        ``design = "crossover"``; ``truth`` holds each setting's mean effect
+        vs no brace, the mean and the individual spread of the difference
+        between settings, and the period effect (natural recovery).
+
+    Examples
+    --------
+    >>> import kneestudy as ks
+    >>> c = ks.simulate.crossover(n=20, seed=1)
+    >>> sorted(c.visits["condition"].unique())
+    ['knee_brace_lateral', 'knee_brace_medial', 'usual_care']
+    >>> c.truth["mean_difference_medial_minus_lateral"]
+    0.0
+    """
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 2:
+        raise AnalysisError(f"n must be a whole number of participants >= 2, got {n!r}")
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise AnalysisError(f"seed must be a non-negative whole number, got {seed!r}")
+    try:
+        period = float(period_weeks)
+    except (TypeError, ValueError):
+        raise AnalysisError(f"period_weeks must be a number, got {period_weeks!r}") from None
+    if not (np.isfinite(period) and 0 < period <= 26):
+        raise AnalysisError(f"period_weeks must be in (0, 26], got {period_weeks!r}")
+    from kneestudy.simulate._crossover import crossover_cohort
+
+    return crossover_cohort(int(n), int(seed), period, cohort_id)

@@ -139,6 +139,11 @@ TABLE: tuple[tuple[str, float, str, str], ...] = (
     ("effect.glucosamine.hold", 52.0, "weeks", _A),
     ("effect.glucosamine.decay", 52.0, "weeks", _A),
     ("effect.glucosamine.persist", 1.0, "share", _A),
+    # crossover of brace settings: each person has a preferred direction of pull
+    ("crossover.preferred_peak", -1.6, "points 0-10", f"{_A}: the helpful pull; mean of the two = knee_brace peak"),
+    ("crossover.other_peak", -0.4, "points 0-10", f"{_A}: the other direction of pull"),
+    ("crossover.person_sd", 0.5, "points 0-10", f"{_A}: person-to-person spread of a setting's effect"),
+    ("crossover.medial_preferred_share", 0.5, "share", f"{_A}: the best direction differs by person"),
     # comparator codes: no effect beyond natural history (education, sham,
     # placebo and flat inserts included; quadriceps strengthening is above).
     ("effect.usual_care.peak", 0.0, "points 0-10", f"{_A}: natural history"),
