@@ -46,6 +46,11 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "--effect", type=float, help="peak pain effect of the idea (points, <0 = better)"
     )
     p.add_argument("--dropout", type=float, help="per-visit dropout probability at pain 5")
+    p.add_argument(
+        "--crossover",
+        action="store_true",
+        help="a crossover of knee-brace settings (medial vs lateral pull); needs --idea knee_brace",
+    )
     p.add_argument("--cohort-id", help="cohort_id of the manifest")
     p.add_argument("--force", action="store_true", help="write into OUT even if it holds files")
     p.set_defaults(run=run)
@@ -65,6 +70,20 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    if args.crossover:
+        from kneestudy.simulate import crossover
+
+        if args.idea != "knee_brace" or args.arms or args.comparator or args.effect is not None:
+            print(
+                "kneestudy: error: --crossover simulates knee-brace settings: use --idea "
+                "knee_brace without --arms, --comparator or --effect",
+                file=sys.stderr,
+            )
+            return 2
+        c = crossover(n=args.n, seed=args.seed, cohort_id=args.cohort_id)
+        c.write(out)
+        print(f"wrote synthetic crossover {c.cohort_id!r} to {out}: n {args.n}; seed {args.seed}")
+        return 0
     c = cohort(
         args.idea,
         n=args.n,

@@ -90,3 +90,12 @@ def test_refuses_a_non_empty_folder(tmp_path, capsys):
     assert main(["simulate", str(out), "--idea", "orthotics", "--n", "20"]) == 2
     assert (out / "notes.txt").read_text(encoding="utf-8") == "keep"
     assert "--force" in capsys.readouterr().err
+
+
+def test_crossover(tmp_path):
+    out = tmp_path / "brace"
+    assert main(["simulate", str(out), "--idea", "knee_brace", "--crossover", "--n", "20"]) == 0
+    manifest = tomllib.loads((out / "cohort.toml").read_text(encoding="utf-8"))
+    assert manifest["design"] == "crossover"
+    assert main(["validate", str(out)]) == 0
+    assert main(["simulate", str(tmp_path / "y"), "--idea", "orthotics", "--crossover"]) == 2
