@@ -150,3 +150,28 @@ def test_large_k_fast_path_consistent():
     res = pool(yi, vi)
     assert res.tau2 == pytest.approx(0.05, abs=0.01)
     assert res.estimate == pytest.approx(0.3, abs=0.02)
+
+
+def test_pool_callable_whatever_the_import_order():
+    # importing the submodule binds the module to kneestudy.meta.pool; it must
+    # still pool (the module is callable and forwards to the function)
+    import subprocess
+    import sys
+
+    code = (
+        "import kneestudy.meta.pool\n"
+        "from kneestudy.meta import pool\n"
+        "print(pool([0.1, 0.3], [0.01, 0.02], method='FE').estimate)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert float(out.stdout) == pytest.approx((0.1 / 0.01 + 0.3 / 0.02) / (1 / 0.01 + 1 / 0.02))
+
+
+def test_pandas_input_and_alpha():
+    import pandas as pd
+
+    d = DATA["bcg"]
+    a = pool(pd.Series(d["yi"]), pd.Series(d["vi"]), alpha=0.1)
+    b = pool(d["yi"], d["vi"])
+    assert a.estimate == b.estimate
+    assert a.ci_high - a.ci_low < b.ci_high - b.ci_low
