@@ -71,8 +71,7 @@ def cohort_contrasts(
 
     Examples
     --------
-    >>> # doctest: +SKIP
-    >>> cohort_contrasts(cohort)[["treatment", "comparator", "estimate", "se"]]
+    >>> cohort_contrasts(cohort)[["treatment", "comparator", "estimate", "se"]]  # doctest: +SKIP
     """
     if measure != "logHR":
         raise AnalysisError(f"time to pain-free contrasts use measure 'logHR', got {measure!r}")

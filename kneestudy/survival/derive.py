@@ -130,9 +130,8 @@ def time_to_pain_free(
 
     Examples
     --------
-    >>> # doctest: +SKIP
-    >>> tte = time_to_pain_free(cohort, threshold=1.0, sustained=2)
-    >>> kaplan_meier(tte.time_weeks, tte.observed, tte.arm)
+    >>> tte = time_to_pain_free(cohort, threshold=1.0, sustained=2)  # doctest: +SKIP
+    >>> kaplan_meier(tte.time_weeks, tte.observed, tte.arm)  # doctest: +SKIP
     """
     if int(sustained) != sustained or sustained < 1:
         raise AnalysisError(f"sustained must be a whole number >= 1, got {sustained}")

@@ -82,7 +82,7 @@ def turnbull(left: Any, right: Any, tol: float = 1e-12, max_iter: int = 100_000)
     --------
     >>> fit = turnbull([0, 2, 2, 4], [2, 4, np.inf, 6])
     >>> [round(float(x), 3) for x in fit.table["mass"]]
-    [0.25, 0.25, 0.5]
+    [0.25, 0.375, 0.375]
     """
     lo, hi = _check_interval(left, right)
     exact = lo == hi
@@ -190,8 +190,7 @@ def interval_weibull(
 
     Examples
     --------
-    >>> # doctest: +SKIP
-    >>> interval_weibull(time_to_pain_free(cohort), ["arm"]).contrasts
+    >>> interval_weibull(time_to_pain_free(cohort), ["arm"]).contrasts  # doctest: +SKIP
     """
     lo, hi = _check_interval(data[left].to_numpy(), data[right].to_numpy())
     design = design_matrix(data, list(covariates)) if covariates else pd.DataFrame(index=data.index)
