@@ -273,7 +273,9 @@ def subgroup(
     estimates, :math:`Q_B = \sum_g w_g(\hat\theta_g - \bar\theta)^2` with
     :math:`w_g = 1/SE_g^2`, on G − 1 df (``q_between``). The mixed-effects
     alternative with a common τ², metafor's ``rma(yi, vi, mods = ~ factor(g))``
-    omnibus test ``QM``, is given as ``qm``.
+    omnibus test ``QM``, is given as ``qm``. With ``hksj=True`` each subgroup
+    uses the HKSJ-adjusted SE in :math:`Q_B` (a subgroup of one study uses z,
+    as metafor), and ``qm`` is the F statistic of the adjusted meta-regression.
 
     Parameters
     ----------

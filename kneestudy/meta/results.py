@@ -22,7 +22,11 @@ def _as_float(x: Any, name: str) -> np.ndarray:
     try:
         arr = np.asarray(x, dtype=float)
     except (TypeError, ValueError) as exc:
-        raise AnalysisError(f"{name} must be numeric: {exc}") from None
+        try:  # pandas missing values (pd.NA) in an otherwise numeric column
+            arr = pd.Series(list(np.atleast_1d(np.asarray(x, dtype=object)))).astype("Float64")
+            arr = arr.to_numpy(dtype=float, na_value=np.nan)
+        except (TypeError, ValueError):
+            raise AnalysisError(f"{name} must be numeric: {exc}") from None
     if arr.ndim == 0:
         arr = arr.reshape(1)
     if arr.ndim != 1:

@@ -117,11 +117,20 @@ def test_single_study_warns_and_gives_nan_heterogeneity():
         ([0.1, 0.2], [0.1], "yi has 2 values but vi has 1"),
         ([], [], "no studies"),
         (["a", "b"], [0.1, 0.1], "numeric"),
+        ([0.1, None, 0.3], [0.1, 0.1, 0.1], r"yi .*position\(s\) 1"),
     ],
 )
 def test_bad_input(yi, vi, match):
     with pytest.raises(AnalysisError, match=match):
         pool(yi, vi)
+
+
+def test_pandas_missing_value_named():
+    import pandas as pd
+
+    yi = pd.Series([0.1, pd.NA, 0.3], dtype="Float64")
+    with pytest.raises(AnalysisError, match=r"position\(s\) 1 \(b\)"):
+        pool(yi, [0.1, 0.1, 0.1], labels=["a", "b", "c"])
 
 
 def test_bad_method_and_test():
