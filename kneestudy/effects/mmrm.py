@@ -148,6 +148,11 @@ def mmrm(
         )
     if np.any(d.groupby("week")[outcome].std(ddof=0).to_numpy() == 0):
         raise AnalysisError(f"{outcome!r} has zero variance at a visit; the model cannot be fitted")
+    if n_obs - P <= cov.n_params:
+        raise AnalysisError(
+            f"too few observations ({n_obs}) for {P} fixed effects and {cov.n_params} "
+            f"covariance parameters ({covariance}); use a simpler covariance structure"
+        )
     patterns = build_patterns(X, y, subj, vis, V)
 
     # Starting covariance: moment estimate from OLS residuals (pairwise complete).

@@ -34,8 +34,8 @@ __all__ = ["Pattern", "REMLFit", "build_patterns", "fit_reml"]
 class Pattern:
     idx: np.ndarray  # observed visit indices (k,)
     n: int
-    T: np.ndarray  # (k, P, k, P)
-    U: np.ndarray  # (k, P, k)
+    T: np.ndarray  # (P*P, k*k): T[(p,q),(k,l)] = sum_i X_i[k,p] X_i[l,q]
+    U: np.ndarray  # (P, k*k): U[p,(k,l)] = sum_i X_i[k,p] y_i[l]
     Y: np.ndarray  # (k, k)
 
 
@@ -64,12 +64,23 @@ def build_patterns(
             Pattern(
                 idx=idx,
                 n=Xp.shape[0],
-                T=np.einsum("ikp,ilq->kplq", Xp, Xp, optimize=True),
-                U=np.einsum("ikp,il->kpl", Xp, yp, optimize=True),
+                T=_gram(Xp.reshape(-1, k * P), Xp.reshape(-1, k * P))
+                .reshape(k, P, k, P)
+                .transpose(1, 3, 0, 2)
+                .reshape(P * P, k * k),
+                U=_gram(Xp.reshape(-1, k * P), yp)
+                .reshape(k, P, k)
+                .transpose(1, 0, 2)
+                .reshape(P, k * k),
                 Y=yp.T @ yp,
             )
         )
     return out
+
+
+def _gram(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a' b through BLAS."""
+    return a.T @ b
 
 
 @dataclass
@@ -109,8 +120,9 @@ class _Objective:
             W = linalg.cho_solve(cf, np.eye(len(pt.idx)))
             Ws.append(W)
             logdet += pt.n * 2.0 * np.sum(np.log(np.diag(cf[0])))
-            XtWX += np.einsum("kl,kplq->pq", W, pt.T, optimize=True)
-            XtWy += np.einsum("kl,kpl->p", W, pt.U, optimize=True)
+            w = W.ravel()
+            XtWX += (pt.T @ w).reshape(P, P)
+            XtWy += pt.U @ w
             yWy += float(np.sum(W * pt.Y))
         XtWX = (XtWX + XtWX.T) / 2
         try:
@@ -132,10 +144,11 @@ class _Objective:
         G = np.zeros((V, V))
         beta, C = pc["beta"], pc["C"]
         for pt, W in zip(self.patterns, pc["W"], strict=True):
-            A = np.einsum("p,kpl->kl", beta, pt.U)
-            B = np.einsum("kplq,p,q->kl", pt.T, beta, beta, optimize=True)
+            k = len(pt.idx)
+            A = (beta @ pt.U).reshape(k, k)
+            B = (np.outer(beta, beta).ravel() @ pt.T).reshape(k, k)
             Sr = pt.Y - A - A.T + B
-            M = np.einsum("kplq,pq->kl", pt.T, C, optimize=True)
+            M = (C.ravel() @ pt.T).reshape(k, k)
             Gp = pt.n * W - W @ (Sr + M) @ W
             G[np.ix_(pt.idx, pt.idx)] += Gp
         return G

@@ -41,7 +41,8 @@ def satterthwaite_df(fit: REMLFit, patterns: list[Pattern], L: np.ndarray) -> np
         v = float(lv @ c)
         G = np.zeros((V, V))
         for pt, W in zip(patterns, fit.W, strict=True):
-            Q = np.einsum("kplq,p,q->kl", pt.T, c, c, optimize=True)
+            k = len(pt.idx)
+            Q = (np.outer(c, c).ravel() @ pt.T).reshape(k, k)
             G[np.ix_(pt.idx, pt.idx)] += W @ Q @ W
         g = np.einsum("jab,ab->j", fit.jac, G)
         denom = float(g @ A @ g)

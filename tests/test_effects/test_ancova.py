@@ -1,5 +1,7 @@
 """ANCOVA and unadjusted mean differences against R (tests/reference/effects_lm.R)."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 from conftest import load_reference
@@ -68,8 +70,8 @@ def test_result_object(two_arm):
     f = res.to_frame()
     assert f.loc[0, "estimate"] == res.estimate  # full precision, not rounded
     assert "<table" in res._repr_html_()
-    with pytest.raises(Exception):
-        res.estimate = 0  # frozen
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        res.estimate = 0
 
 
 def test_missing_counted(dropout):
