@@ -14,6 +14,8 @@ be checked for bias and coverage against exact targets:
   with ``a = -m/s``, ``b = (10 - m)/s``; baseline and adherence are integrated
   on 400 and 200 quantile mid-points (error well under 1e-3 points);
 * ``recovered``: ``P(GRC >= 6)`` by arm and week, and its difference;
+* ``akps_effect_unbounded``: ``-5 x effect``, the AKPS difference before its
+  0-100 bounds (approximate: ceiling effects shrink the recorded difference);
 * ``effect_squat_fail`` / ``effect_squat_pass``: the effect by squat test;
 * ``adverse_events``: the risk of each term by arm.
 """
@@ -106,6 +108,8 @@ def truth(model: Model, n: int, seed: int) -> dict[str, Any]:
     frame["effect_squat_pass"] = (
         frame["latent_pass"].to_numpy() - comp.loc[idx, "latent_pass"].to_numpy()
     )
+    # AKPS moves -5 points per pain point before its 0-100 bounds (approximate target)
+    frame["akps_effect_unbounded"] = value("akps.per_pain_point") * frame["effect"]
     frame["pain_difference"] = frame["mean_pain"].to_numpy() - comp.loc[idx, "mean_pain"].to_numpy()
     frame["recovered_difference"] = (
         frame["recovered"].to_numpy() - comp.loc[idx, "recovered"].to_numpy()
@@ -120,6 +124,7 @@ def truth(model: Model, n: int, seed: int) -> dict[str, Any]:
             "effect_squat_pass",
             "mean_pain",
             "pain_difference",
+            "akps_effect_unbounded",
             "recovered",
             "recovered_difference",
         ]
