@@ -33,10 +33,18 @@ def positions(mask: np.ndarray, limit: int = 10) -> str:
 
 def as_durations(durations: Any, name: str = "durations") -> np.ndarray:
     """Float array of durations; NaN, infinite, zero or negative values are errors."""
-    try:
-        t = np.asarray(durations, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise AnalysisError(f"{name} must be numeric: {exc}") from None
+    if isinstance(durations, np.ndarray) and durations.dtype.kind in "fiu":
+        t = durations.astype(float, copy=False)
+    else:
+        raw = pd.Series(durations.to_numpy() if isinstance(durations, pd.Series) else durations)
+        if raw.ndim != 1:
+            raise AnalysisError(f"{name} must be one-dimensional")
+        t = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        bad = np.isnan(t) & raw.notna().to_numpy()
+        if bad.any():
+            raise AnalysisError(
+                f"{name} must be numeric; not a number at positions {positions(bad)}"
+            )
     if t.ndim != 1:
         raise AnalysisError(f"{name} must be one-dimensional, got shape {t.shape}")
     if t.size == 0:

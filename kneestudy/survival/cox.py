@@ -56,6 +56,7 @@ def design_matrix(data: pd.DataFrame, covariates: Sequence[str]) -> pd.DataFrame
     first level being the reference. Missing values are an error naming rows.
     """
     cols: dict[str, np.ndarray] = {}
+    terms: dict[str, list[str]] = {}
     for c in covariates:
         if c not in data.columns:
             raise AnalysisError(f"covariate {c!r} is not a column of the data")
@@ -72,13 +73,18 @@ def design_matrix(data: pd.DataFrame, covariates: Sequence[str]) -> pd.DataFrame
             if bad.any():
                 raise AnalysisError(f"covariate {c!r} is infinite at rows {positions(bad)}")
             cols[c] = v
+            terms[c] = [c]
         else:
             codes, levels = pd.factorize(s.astype(str), sort=True)
             if len(levels) < 2:
                 raise AnalysisError(f"covariate {c!r} has a single level {levels[0]!r}")
+            terms[c] = []
             for j, lev in enumerate(levels[1:], start=1):
                 cols[f"{c}[{lev}]"] = (codes == j).astype(float)
-    return pd.DataFrame(cols, index=data.index)
+                terms[c].append(f"{c}[{lev}]")
+    out = pd.DataFrame(cols, index=data.index)
+    out.attrs["terms"] = terms
+    return out
 
 
 class _Sorted:
@@ -154,8 +160,14 @@ class _Sorted:
         return loglik_b, score_b, info_b
 
 
-def _zph(srt: _Sorted, beta: np.ndarray, efron: bool, names: list[str]) -> pd.DataFrame:
-    """cox.zph(transform = "km") score tests per covariate and GLOBAL."""
+def _zph(
+    srt: _Sorted, beta: np.ndarray, efron: bool, names: list[str], terms: dict[str, list[str]]
+) -> pd.DataFrame:
+    """cox.zph(transform = "km", terms = TRUE) score tests per term and GLOBAL.
+
+    A categorical covariate is one term: its dummies are tested together
+    (df = number of levels − 1), as cox.zph does for a factor.
+    """
     # pooled KM over all rows (strata ignored, as cox.zph), left-continuous at event times
     t_all, e_all = srt.t, srt.e
     order = np.argsort(t_all, kind="stable")
@@ -179,11 +191,13 @@ def _zph(srt: _Sorted, beta: np.ndarray, efron: bool, names: list[str]) -> pd.Da
     u2 = (g[:, None] * score_b).sum(axis=0)
     u = np.concatenate([np.zeros(p), u2])
     rows = []
-    for j in range(p):
-        kk = np.concatenate([np.arange(p), [p + j]])
+    for term, cols in terms.items():
+        jj = [names.index(c) for c in cols]
+        kk = np.concatenate([np.arange(p), p + np.asarray(jj)])
         uj = u[kk]
         chisq = float(uj @ linalg.solve(imat[np.ix_(kk, kk)], uj, assume_a="sym"))
-        rows.append((names[j], chisq, 1.0, float(stats.chi2.sf(chisq, 1))))
+        df = float(len(jj))
+        rows.append((term, chisq, df, float(stats.chi2.sf(chisq, df))))
     chisq = float(u @ linalg.solve(imat, u, assume_a="sym"))
     rows.append(("GLOBAL", chisq, float(p), float(stats.chi2.sf(chisq, p))))
     return pd.DataFrame(rows, columns=["term", "chisq", "df", "p"]).set_index("term")
@@ -332,7 +346,7 @@ def cox(
             },
             index=pd.Index(names, name="covariate"),
         )
-    zph = _zph(srt, beta, efron, names) if ph_test else None
+    zph = _zph(srt, beta, efron, names, design.attrs["terms"]) if ph_test else None
     return CoxResult(
         table=table,
         vcov=vcov,

@@ -147,7 +147,8 @@ class CoxResult(Result):
     ties : str
     ph_test : DataFrame
         Proportional-hazards test as R's ``cox.zph(transform = "km")``:
-        indexed by covariate and GLOBAL, columns chisq, df, p.
+        indexed by term (a categorical covariate is one term, tested on all
+        its dummies) and GLOBAL, columns chisq, df, p.
     infinite : tuple of str
         Covariates whose coefficient appears to diverge (monotone likelihood).
     """

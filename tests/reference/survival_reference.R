@@ -119,6 +119,7 @@ cx <- list(
   lung_efron = cox_ref(coxph(Surv(time, status) ~ age + sex + ph_ecog, lung2, ties = "efron")),
   lung_breslow = cox_ref(coxph(Surv(time, status) ~ age + sex + ph_ecog, lung2, ties = "breslow")),
   veteran_strata = cox_ref(coxph(Surv(time, status) ~ trt + karno + age + strata(celltype), vet)),
+  veteran_factor = cox_ref(coxph(Surv(time, status) ~ trt + factor(celltype) + karno, vet)),
   ovarian = cox_ref(coxph(Surv(time, status) ~ age + rx + ecog_ps, ova)),
   aml = cox_ref(coxph(Surv(time, status) ~ I(as.integer(x == "Nonmaintained")), aml2))
 )

@@ -123,3 +123,19 @@ def test_result_is_frozen_and_renders():
         fit.conf_type = "log"  # type: ignore[misc]
     assert "<table" in fit._repr_html_()
     pd.testing.assert_frame_equal(fit.to_frame(), fit.table)
+
+
+def test_pandas_missing_and_text_are_named():
+    with pytest.raises(AnalysisError, match="positions 1"):
+        kaplan_meier(pd.Series([1.0, None, 3.0], dtype="Float64"), [1, 1, 1])
+    with pytest.raises(AnalysisError, match="not a number at positions 1"):
+        kaplan_meier(["1", "x", "3"], [1, 1, 1])
+    with pytest.raises(AnalysisError, match="positions 2"):
+        kaplan_meier([1, 2, 3], pd.Series([True, False, pd.NA], dtype="boolean"))
+
+
+def test_weights_equal_replication():
+    a = kaplan_meier([1, 2, 3, 4], [1, 0, 1, 1], weights=[2, 1, 3, 1])
+    b = kaplan_meier([1, 1, 2, 3, 3, 3, 4], [1, 1, 0, 1, 1, 1, 1])
+    np.testing.assert_allclose(a.table["survival"], b.table["survival"], rtol=1e-12)
+    np.testing.assert_allclose(a.table["se"], b.table["se"], rtol=1e-12)
