@@ -137,10 +137,10 @@ def _convert_column(state: TableState, s: pd.Series, cs: ColumnSpec, out: Collec
             if frac.any():
                 state.fail(out, frac, cs.name, "dtype", f"{cs.name} must be a whole number")
                 num = num.mask(frac)
-            inf = np.isinf(vals)
-            if inf.any():
-                state.fail(out, inf, cs.name, "dtype", f"{cs.name} must be a whole number")
-                num = num.mask(inf)
+            huge = np.abs(vals) > 2.0**53  # inf included; beyond exact integers in float64
+            if huge.any():
+                state.fail(out, huge, cs.name, "dtype", f"{cs.name} must be a whole number")
+                num = num.mask(huge)
             vals = num.to_numpy(dtype="float64")
             mask = np.isnan(vals)
             ints = np.where(mask, 0, vals).astype(np.int64)

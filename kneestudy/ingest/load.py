@@ -301,9 +301,7 @@ def validate_cohort(cohort: Cohort) -> ValidationReport:
         raw = RawTable(frame, np.arange(1, len(frame) + 1, dtype=np.int64), "memory")
         states[name] = convert_table(name, None, raw, spec, out)
         for col, cs in spec.columns.items():
-            if col in frame.columns and str(frame[col].dtype) != str(
-                np.dtype(cs.dtype) if cs.dtype in (object, bool) else cs.dtype
-            ):
+            if col in frame.columns and not _canonical(frame[col].dtype, cs.dtype):
                 out.add(
                     name,
                     None,
@@ -317,6 +315,15 @@ def validate_cohort(cohort: Cohort) -> ValidationReport:
     cascade(states, out)
     _count(states, out)
     return out.report()
+
+
+def _canonical(dtype: object, expected: object) -> bool:
+    """True when ``dtype`` is the canonical dtype (categories and their order included)."""
+    if isinstance(expected, pd.CategoricalDtype):
+        return isinstance(dtype, pd.CategoricalDtype) and list(dtype.categories) == list(
+            expected.categories
+        )
+    return str(dtype) == str(np.dtype(expected) if expected in (object, bool) else expected)
 
 
 def _check_study(folder: Path, out: Collector) -> tuple[dict | None, list, dict]:

@@ -240,9 +240,12 @@ def _read_csv(path: Path, text_columns: frozenset[str]) -> RawTable:
             "unknown (perhaps Latin-1 or Windows-1252): save the file as UTF-8",
             rule="encoding",
         ) from None
-    first_end = data.find(b"\n")
-    header_line = (data if first_end < 0 else data[:first_end]).decode("utf-8").rstrip("\r")
-    header = next(csv.reader([header_line]))
+    first_end = re.search(rb"[\r\n]", data)
+    header_line = (data if first_end is None else data[: first_end.start()]).decode("utf-8")
+    try:
+        header = next(csv.reader([header_line]))
+    except (csv.Error, StopIteration) as exc:
+        raise TableReadError(path, f"cannot parse the header row: {exc}") from None
     if len(header) == 1:
         for delim, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "'|'")):
             if delim in header_line:

@@ -142,3 +142,18 @@ def test_garbage_excel_and_parquet(cohort_dir):
         toml.write_text(
             toml.read_text().replace(f'visits = "visits.{ext}"', 'visits = "visits.csv"')
         )
+
+
+def test_old_mac_line_endings(cohort_dir):
+    path = cohort_dir / "adverse_events.csv"
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r"))
+    code, report = run_validate(cohort_dir)
+    assert code == 0, report["failures"]
+
+
+def test_huge_whole_number_is_a_dtype_failure(cohort_dir):
+    from conftest import edit_line
+
+    edit_line(cohort_dir / "visits.csv", 3, ",5,0.9", ",1e30,0.9")
+    _, report = run_validate(cohort_dir)
+    assert has_failure(report, "visits.csv", 3, "grc", "dtype")

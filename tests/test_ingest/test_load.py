@@ -274,3 +274,29 @@ def test_report_rendering(cohort_dir):
         "value",
         "message",
     ]
+
+
+def test_validate_cohort_checks_category_order():
+    cohort = _small_cohort()
+    cohort.participants["sex"] = cohort.participants["sex"].cat.reorder_categories(
+        ["male", "female", "other"]
+    )
+    f = validate_cohort(cohort).failures
+    assert ((f["column"] == "sex") & (f["rule"] == "canonical_dtype")).any()
+
+
+def test_study_quarantine(tmp_path, cohort_dir):
+    edit_line(cohort_dir / "participants.csv", 3, ",31,", ",9,")
+    root = _study(tmp_path, cohort_dir)
+    _literature(root)
+    lit = root / "literature" / "contrasts.csv"
+    frame = pd.read_csv(lit, dtype=str, keep_default_na=False)
+    frame.loc[0, "se"] = "-1"
+    frame.to_csv(lit, index=False)
+    with pytest.raises(ValidationError):
+        load_study(root)
+    study = load_study(root, on_invalid="quarantine")
+    assert len(study.cohorts[0].participants) == 7 and len(study.contrasts) == 0
+    assert len(study.arm_summaries) == 2
+    assert (root / "cohorts" / "example.quarantine" / "participants.csv").exists()
+    assert (root / "literature.quarantine" / "contrasts.csv").exists()
