@@ -128,10 +128,11 @@ def pain_free_curves(
         y = n_rows - 1 - i
         for x, n in row.items():
             tab.text(float(x), y, str(n), ha="center", va="center", fontsize=8)
+        name = str(group) if len(str(group)) <= 20 else str(group)[:19] + "…"
         tab.text(
             -0.01,
             y,
-            str(group),
+            name,
             ha="right",
             va="center",
             fontsize=8,
@@ -232,6 +233,6 @@ def trajectories(
         loc="left",
         fontweight="bold",
     )
-    ax.legend(frameon=False, fontsize=8)
+    ax.legend(frameon=False, fontsize=8, loc="best")
     tidy(ax)
     return ax

@@ -44,15 +44,15 @@ def network_graph(
     """
     ax = new_axes(ax, figsize=(6.5, 6.5))
     node_col = _col(nodes, "node", "treatment", "code", default=0)
-    label_col = _col(nodes, "label") or node_col
-    size_col = _col(nodes, "participants", "n")
+    label_col = _col(nodes, "label")
+    size_col = _col(nodes, "participants", "n_participants", "n")
     names = [str(x) for x in nodes[node_col]]
     k = len(names)
     angles = np.pi / 2 - 2 * np.pi * np.arange(k) / max(k, 1)
     pos = {n: (math.cos(a), math.sin(a)) for n, a in zip(names, angles, strict=True)}
     a_col = _col(edges, "treatment1", "treat1", "from", default=0)
     b_col = _col(edges, "treatment2", "treat2", "to", default=1)
-    k_col = _col(edges, "studies", "k", "n_studies")
+    k_col = _col(edges, "studies", "n_studies", "k")
     kmax = float(edges[k_col].max()) if k_col and len(edges) else 1.0
     for row in edges.itertuples(index=False):
         d = row._asdict()
@@ -73,19 +73,40 @@ def network_graph(
         )
     sizes = nodes[size_col].to_numpy(dtype=float) if size_col else np.full(k, 100.0)
     smax = float(np.nanmax(sizes)) if k and np.isfinite(sizes).any() else 1.0
-    for name, lab, s in zip(names, nodes[label_col], sizes, strict=True):
+    labels = [str(x) for x in nodes[label_col]] if label_col else [_node_label(n) for n in names]
+    for name, lab, s in zip(names, labels, sizes, strict=True):
         x, y = pos[name]
-        area = 150 + 1600 * (s / smax if math.isfinite(s) and smax > 0 else 0.1)
+        known = math.isfinite(s) and smax > 0
+        area = 120 + 1400 * (s / smax if known else 0.0)
         color = idea_color(name) if name in _idea_codes() else COMPARATOR_COLOR
         ax.scatter([x], [y], s=area, color=color, edgecolor="black", lw=0.8, zorder=3)
-        note = f"{lab}\n(n = {int(s)})" if size_col and math.isfinite(s) else str(lab)
-        ax.text(x * 1.3, y * 1.2, note, ha="center", va="center", fontsize=8, zorder=4)
-    ax.set_xlim(-1.75, 1.75)
-    ax.set_ylim(-1.5, 1.5)
+        note = f"{lab}\n(n = {int(s)})" if size_col and known else str(lab)
+        ax.text(x * 1.42, y * 1.22, note, ha="center", va="center", fontsize=8, zorder=4)
+    if size_col:
+        ax.text(
+            0.0,
+            0.0,
+            "node area: participants with individual data\n(smallest: none or not reported)",
+            transform=ax.transAxes,
+            fontsize=7,
+            color="#555555",
+        )
+    ax.set_xlim(-1.95, 1.95)
+    ax.set_ylim(-1.45, 1.45)
     ax.set_aspect("equal")
     ax.axis("off")
     ax.set_title(title, loc="left", fontweight="bold")
     return ax
+
+
+def _node_label(code: str) -> str:
+    from kneestudy.interventions import COMPARATORS, IDEAS
+
+    if code in IDEAS:
+        return IDEAS[code].label
+    if code in COMPARATORS:
+        return COMPARATORS[code]
+    return code.replace("_", " ").capitalize()
 
 
 def _idea_codes() -> set[str]:

@@ -82,14 +82,14 @@ def forest(
     ax.set_xlabel(xlabel)
     ax.set_title(title, loc="left", fontweight="bold")
     if favours:
-        ax.text(0.02, 1.0, f"← {favours[0]}", transform=ax.transAxes, fontsize=8, va="bottom")
+        ax.text(0.02, 0.98, f"← {favours[0]}", transform=ax.transAxes, fontsize=8, va="top")
         ax.text(
             0.98,
-            1.0,
+            0.98,
             f"{favours[1]} →",
             transform=ax.transAxes,
             fontsize=8,
-            va="bottom",
+            va="top",
             ha="right",
         )
     ax.spines[["top", "right"]].set_visible(False)
@@ -100,8 +100,8 @@ def network_forest(
     table: pd.DataFrame,
     ax: Any = None,
     *,
-    comparator: str = "usual care",
-    xlabel: str = "Difference in pain vs comparator (0–10 points)",
+    comparator: str = "control",
+    xlabel: str = "Effect vs comparator (negative = less pain)",
     null: float = 0.0,
     title: str | None = None,
 ) -> Any:
@@ -140,7 +140,7 @@ def network_forest(
     ax.set_ylim(0.4, k + 0.6)
     ax.set_xlabel(xlabel)
     ax.set_title(
-        title or f"Each idea against {comparator} (solid: 95% CI; dotted: prediction interval)",
+        title or f"Each idea vs {comparator} (bar: 95% CI; dotted: prediction interval)",
         loc="left",
         fontweight="bold",
         fontsize=10,

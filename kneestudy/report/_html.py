@@ -84,6 +84,13 @@ def items(entries: Iterable[str]) -> Markup:
     return Markup("<ul>" + "".join(f"<li>{esc(e)}</li>" for e in entries) + "</ul>")
 
 
+#: Default figure margins (fractions of the figure).
+MARGINS = {"left": 0.1, "right": 0.97, "top": 0.9, "bottom": 0.13}
+#: Margins for plots whose y tick labels are long (idea or study names).
+LABELLED = {"left": 0.3, "right": 0.95, "top": 0.88, "bottom": 0.14}
+#: Margins for diagrams drawn without axes.
+DIAGRAM = {"left": 0.01, "right": 0.99, "top": 0.92, "bottom": 0.01}
+
 _XML_HEAD = re.compile(r"^.*?(?=<svg)", re.S)
 
 
@@ -92,13 +99,16 @@ def figure_svg(
     figsize: tuple[float, float] = (7.0, 4.5),
     *,
     alt: str = "",
+    margins: dict[str, float] | None = None,
 ) -> Markup:
     """Draw on a fresh matplotlib Figure and return it as inline SVG.
 
     The SVG is reproducible: ``svg.hashsalt`` is fixed and the date left out
     of the metadata, so the same data give the same bytes. Text stays text
     (``svg.fonttype = "none"``), which keeps files small and searchable.
-    ``draw`` receives the Axes (or the Figure when it takes ``fig=``).
+    ``draw`` receives the Axes. Margins are fixed (figure fractions, as
+    ``Figure.subplots_adjust``) rather than solved by a layout engine, which
+    would draw every figure twice.
     """
     import matplotlib
     from matplotlib.figure import Figure
@@ -112,7 +122,8 @@ def figure_svg(
             "axes.titlesize": 10,
         }
     ):
-        fig = Figure(figsize=figsize, layout="constrained")
+        fig = Figure(figsize=figsize)
+        fig.subplots_adjust(**{**MARGINS, **(margins or {})})
         ax = fig.add_subplot()
         draw(ax)
         buf = io.StringIO()

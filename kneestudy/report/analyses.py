@@ -7,6 +7,7 @@ is a bug and propagates.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -54,9 +55,22 @@ def cohort_analyses(
     treatment arm's intervention code -> result, one per non-comparator arm),
     ``mmrm`` (one fit, every arm),
     ``time_to_pain_free`` (DataFrame), ``kaplan_meier``, ``logrank``, ``cox``,
-    ``rmst``; values are results or AnalysisError. ``week`` defaults to the
-    cohort's primary week; RMST is restricted to that week.
+    ``rmst``; values are results or AnalysisError. ``warnings`` lists the
+    warnings the analyses gave (e.g. participants left out, with the reason),
+    so the report can show them. ``week`` defaults to the cohort's primary
+    week; RMST is restricted to that week.
     """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = _cohort_analyses(cohort, outcome=outcome, week=week, threshold=threshold)
+    notes = [f"{w.category.__name__}: {w.message}" for w in caught]
+    out["warnings"] = list(dict.fromkeys(notes))
+    return out
+
+
+def _cohort_analyses(
+    cohort: Any, *, outcome: str, week: float | None, threshold: float
+) -> dict[str, Any]:
     from kneestudy import effects, survival
 
     wk = float(week if week is not None else cohort.manifest.primary_week)

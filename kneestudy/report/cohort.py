@@ -15,7 +15,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from kneestudy.errors import AnalysisError
-from kneestudy.report._html import error_box, esc, figure_svg, note, para, table
+from kneestudy.report._html import DIAGRAM, error_box, esc, figure_svg, items, note, para, table
 from kneestudy.report._tables import adverse_event_table, baseline_table
 from kneestudy.report.analyses import cohort_analyses
 
@@ -92,6 +92,7 @@ def cohort_section(cohort: Any, anchor: str, settings: Settings) -> Markup:
             lambda ax: plots.consort(cohort, ax),
             (max(6.5, 2.3 * n_arms), 4.6),
             alt=f"CONSORT flow of {m.title}",
+            margins=DIAGRAM,
         )
     )
 
@@ -113,6 +114,7 @@ def cohort_section(cohort: Any, anchor: str, settings: Settings) -> Markup:
                     lambda ax, o=outcome: plots.trajectories(cohort, o, ax),
                     (7.0, 3.6),
                     alt=f"{outcome} by arm and week",
+                    margins={"bottom": 0.15, "left": 0.11},
                 )
             )
 
@@ -126,6 +128,10 @@ def cohort_section(cohort: Any, anchor: str, settings: Settings) -> Markup:
     # Time to pain-free
     parts.append(_h3(f"{anchor}-survival", "Time to pain-free"))
     parts.extend(_survival(cohort, results, comp, settings))
+    if results.get("warnings"):
+        parts.append(Markup('<div class="warnings"><strong>Notes from the analyses</strong>'))
+        parts.append(items(results["warnings"]))
+        parts.append(Markup("</div>"))
 
     # Adverse events
     parts.append(_h3(f"{anchor}-adverse-events", "Adverse events"))
@@ -254,6 +260,7 @@ def _survival(
                 lambda ax: plots.pain_free_curves(km, ax, colors=colors, comparator=comp),
                 (7.0, 5.2),
                 alt="share pain-free over time by arm",
+                margins={"left": 0.2, "bottom": 0.17 + 0.045 * len(cohort.arms), "top": 0.93},
             )
         )
         med = km.median

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
-from kneestudy.report._html import esc, figure_svg, items, note, para, table
+from kneestudy.report._html import DIAGRAM, LABELLED, esc, figure_svg, items, note, para, table
 from kneestudy.report.cohort import Settings, attempt
 
 __all__ = [
@@ -107,22 +107,35 @@ def comparison_section(comparison: Any) -> Markup:
     from kneestudy import plots
 
     t = comparison.table
+    measure = getattr(comparison, "measure", "effect")
+    outcome = getattr(comparison, "outcome", "pain")
+    reference = getattr(comparison, "reference", "control")
+    week = getattr(comparison, "week", None)
+    when = f" at week {week:g}" if isinstance(week, (int, float)) else ""
+    direction = "negative = less pain" if outcome == "pain" else "positive = better"
+    xlabel = f"{_MEASURES.get(measure, measure)} in {outcome}{when} vs {reference} ({direction})"
+    cols = [c for c in _TABLE_COLS if c in t.columns]
     out = [
         table(
-            t,
+            t[cols],
             digits=2,
-            caption="The eight ideas against the common comparator (network meta-analysis)",
+            caption=f"The eight ideas against {reference} (random-effects network "
+            f"meta-analysis; {measure}; PI = 95% prediction interval)",
         ),
         figure_svg(
-            lambda ax: plots.network_forest(t, ax),
+            lambda ax: plots.network_forest(t, ax, comparator=reference, xlabel=xlabel),
             (7.5, 1.2 + 0.45 * len(t)),
             alt="forest plot of the ideas",
+            margins={**LABELLED, "bottom": 0.6 / (1.2 + 0.45 * len(t)) + 0.05},
         ),
     ]
     if "p_score" in t and t["p_score"].notna().any():
         out.append(
             figure_svg(
-                lambda ax: plots.ranking(t, ax), (6.5, 1.0 + 0.4 * len(t)), alt="P-score ranking"
+                lambda ax: plots.ranking(t, ax),
+                (6.5, 1.0 + 0.4 * len(t)),
+                alt="P-score ranking",
+                margins={**LABELLED, "bottom": 0.5 / (1.0 + 0.4 * len(t)) + 0.04},
             )
         )
     net = getattr(comparison, "network", None)
@@ -131,27 +144,55 @@ def comparison_section(comparison: Any) -> Markup:
         if isinstance(nodes, pd.DataFrame) and isinstance(edges, pd.DataFrame) and len(nodes):
             out.append(
                 figure_svg(
-                    lambda ax: plots.network_graph(nodes, edges, ax), (7.0, 6.2), alt="network"
+                    lambda ax: plots.network_graph(nodes, edges, ax),
+                    (7.0, 6.2),
+                    alt="network",
+                    margins=DIAGRAM,
                 )
             )
         league = getattr(net, "league", None)
         if isinstance(league, pd.DataFrame) and len(league):
-            lg = league.copy()
-            if not isinstance(lg.index, pd.RangeIndex):
-                lg = lg.reset_index()
             out.append(
                 table(
-                    lg,
-                    digits=2,
-                    caption="League table: row treatment vs column treatment (estimate and CI)",
+                    league_matrix(league),
+                    caption=f"League table ({measure}): row treatment minus column treatment, "
+                    "estimate (95% CI)",
                     klass="data league",
                 )
             )
     out.append(Markup('<h3 id="certainty">Certainty of the evidence</h3>'))
-    cols = [c for c in ("label", "studies", "participants", "certainty", "verdict") if c in t]
-    out.append(table(t[cols], caption="Certainty (GRADE-style) and verdict per idea"))
+    cols = [c for c in ("label", "certainty", "reasons", "verdict") if c in t]
+    out.append(table(t[cols], caption="Certainty (GRADE-style), the reasons, and verdict per idea"))
     out.extend(_pairwise(comparison))
     return Markup("").join(out)
+
+
+_MEASURES = {"SMD": "Standardised mean difference", "MD": "Mean difference",
+             "logOR": "Log odds ratio", "logRR": "Log risk ratio", "logHR": "Log hazard ratio"}  # fmt: skip
+_TABLE_COLS = ("label", "studies", "participants", "estimate", "ci_low", "ci_high", "pi_low",
+               "pi_high", "p_score", "rank", "certainty")  # fmt: skip
+
+
+def league_matrix(league: pd.DataFrame) -> pd.DataFrame:
+    """Long league table (treatment, comparator, estimate, ci_low, ci_high) as a matrix."""
+    from kneestudy.plots.diagrams import _node_label
+
+    if not {"treatment", "comparator", "estimate"} <= set(league.columns):
+        return league.reset_index(drop=isinstance(league.index, pd.RangeIndex))
+    names = list(dict.fromkeys([*league["treatment"], *league["comparator"]]))
+    cell = {
+        (r.treatment, r.comparator): f"{r.estimate:.2f} ({r.ci_low:.2f} to {r.ci_high:.2f})"
+        if "ci_low" in league.columns
+        else f"{r.estimate:.2f}"
+        for r in league.itertuples(index=False)
+    }
+    rows = []
+    for a in names:
+        row = {"": _node_label(a)}
+        for b in names:
+            row[_node_label(b)] = _node_label(a) if a == b else cell.get((a, b), "")
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def _pairwise(comparison: Any) -> list[Markup]:
@@ -159,6 +200,7 @@ def _pairwise(comparison: Any) -> list[Markup]:
     from kneestudy import meta, plots
 
     c = getattr(comparison, "contrasts", None)
+    measure = str(getattr(comparison, "measure", "Effect"))
     if not isinstance(c, pd.DataFrame) or not len(c):
         return []
     est = next((n for n in ("yi", "estimate") if n in c), None)
@@ -170,14 +212,22 @@ def _pairwise(comparison: Any) -> list[Markup]:
         vi = c["se"].astype(float) ** 2
     else:
         return []
-    key = next((n for n in ("idea", "treatment") if n in c), None)
-    if key is None:
+    if "status" in c:
+        keep = (c["status"] == "used").to_numpy()
+        c, vi = c[keep], vi[keep]
+    a = next((n for n in ("node_treatment", "idea", "treatment") if n in c), None)
+    b = next((n for n in ("node_comparator", "comparator") if n in c), None)
+    if a is None or b is None or not len(c):
         return []
-    counts = c[key].value_counts()
-    if not len(counts) or counts.iloc[0] < 3:
+    counts = c.groupby([a, b], sort=True).size().sort_values(ascending=False, kind="stable")
+    if not len(counts) or counts.iloc[0] < 2:
         return []
-    top = counts.index[0]
-    sub = c[c[key] == top].assign(_vi=vi[c[key] == top])
+    top_a, top_b = counts.index[0]
+    pick = ((c[a] == top_a) & (c[b] == top_b)).to_numpy()
+    sub = c[pick].assign(_vi=vi[pick].to_numpy())
+    from kneestudy.plots.diagrams import _node_label
+
+    top = f"{_node_label(top_a)} vs {_node_label(top_b)}"
     pooled, err = attempt(f"Pooling of {top}", meta.pool, sub[est], sub["_vi"])
     se = sub["_vi"] ** 0.5
     studies = pd.DataFrame(
@@ -193,17 +243,29 @@ def _pairwise(comparison: Any) -> list[Markup]:
     out.append(
         figure_svg(
             lambda ax: plots.forest(
-                studies, ax, pooled=pooled, weight="weight", title=f"{top}: direct comparisons"
+                studies,
+                ax,
+                pooled=pooled,
+                weight="weight",
+                title=f"{top}: direct comparisons",
+                xlabel=f"{measure} (95% CI)",
             ),
             (7.0, 1.6 + 0.35 * (len(studies) + 2)),
             alt="pairwise forest plot",
+            margins=LABELLED,
         )
     )
+    if len(sub) < 3:
+        out.append(note(f"A funnel plot needs at least 3 studies; {top} has {len(sub)}."))
+        return out
     out.append(
         figure_svg(
-            lambda ax: plots.funnel(sub[est], sub["_vi"], ax, title=f"{top}: funnel plot"),
+            lambda ax: plots.funnel(
+                sub[est], sub["_vi"], ax, title=f"{top}: funnel plot", xlabel=measure
+            ),
             (5.5, 4.2),
             alt="funnel plot",
+            margins={"left": 0.15, "bottom": 0.13},
         )
     )
     return out
