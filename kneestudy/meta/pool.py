@@ -160,7 +160,9 @@ def pool(
     With one study the estimate is that study's (τ² = 0 as in metafor), and
     heterogeneity statistics and the τ² CI are NaN, with a warning. For
     ``method="FE"`` metafor's ``predict`` gives no prediction interval; here
-    ``pi_low``/``pi_high`` equal the CI (τ² = 0 under that model).
+    ``pi_low``/``pi_high`` equal the CI (τ² = 0 under that model), and the
+    τ² CI is NaN (the model has no random effect; metafor's ``confint``
+    refuses it).
 
     References
     ----------
