@@ -212,6 +212,7 @@ def cox(
     ties: str = "efron",
     alpha: float = 0.05,
     ph_test: bool = True,
+    concordance: bool = False,
     max_iter: int = 30,
 ) -> CoxResult:
     """Fit a Cox model, equal to R's ``coxph(Surv(duration, event) ~ covariates + strata(...))``.
@@ -231,6 +232,9 @@ def cox(
         1 − confidence level of the hazard-ratio intervals (Wald).
     ph_test : bool
         Compute the ``cox.zph``-like proportional-hazards test.
+    concordance : bool
+        Compute Harrell's C as ``coxph`` reports it (O(n log² n); off by
+        default because it costs more than the fit on large data).
 
     Returns
     -------
@@ -346,6 +350,12 @@ def cox(
             },
             index=pd.Index(names, name="covariate"),
         )
+    conc = None
+    if concordance:
+        from kneestudy.survival.concordance import concordance_counts
+
+        lp = design.to_numpy(dtype=float) @ beta  # uncentred: equal rows tie exactly
+        conc = concordance_counts(t, e, lp, None if strata is None else s)["concordance"]
     zph = _zph(srt, beta, efron, names, design.attrs["terms"]) if ph_test else None
     return CoxResult(
         table=table,
@@ -359,4 +369,5 @@ def cox(
         ph_test=zph,
         infinite=infinite,
         alpha=alpha,
+        concordance=conc,
     )

@@ -151,6 +151,8 @@ class CoxResult(Result):
         its dummies) and GLOBAL, columns chisq, df, p.
     infinite : tuple of str
         Covariates whose coefficient appears to diverge (monotone likelihood).
+    concordance : float or None
+        Harrell's C (``cox(..., concordance=True)``), as ``coxph``'s.
     """
 
     table: pd.DataFrame
@@ -164,6 +166,7 @@ class CoxResult(Result):
     ph_test: pd.DataFrame | None = None
     infinite: tuple[str, ...] = ()
     alpha: float = 0.05
+    concordance: float | None = None
     _title: str = field(default="Cox proportional-hazards model", repr=False)
 
     @property
