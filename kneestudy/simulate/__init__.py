@@ -50,7 +50,7 @@ def cohort(
     cohort_id: str | None = None,
     title: str | None = None,
     risk_of_bias: str = "low",
-    primary_week: float = 12,
+    primary_week: float | None = None,
 ) -> Cohort:
     """Simulate a randomised trial of an idea for runner's knee.
 
@@ -88,8 +88,9 @@ def cohort(
         Manifest fields (defaults name the idea and seed).
     risk_of_bias : {"low", "some_concerns", "high"}
         Recorded in the manifest.
-    primary_week : float
-        The manifest's primary week (must be a visit week).
+    primary_week : float, optional
+        The manifest's primary week, a follow-up visit week (default: week
+        12, or the follow-up visit closest to it).
 
     Returns
     -------
@@ -134,9 +135,13 @@ def cohort(
     model = resolve(
         idea, comparator=comparator, arms=arms, weeks=weeks, effect=effect, dropout=dropout
     )
-    if float(primary_week) not in set(model.weeks.tolist()):
+    if primary_week is None:  # week 12, or the follow-up visit closest to it (later on a tie)
+        follow = model.weeks[1:]
+        primary_week = float(follow[np.argmin(np.abs(follow - 12.0) - 1e-9 * follow)])
+    if float(primary_week) not in set(model.weeks[1:].tolist()):
         raise AnalysisError(
-            f"primary_week {primary_week!r} is not a visit week {model.weeks.tolist()}"
+            f"primary_week {primary_week!r} is not a follow-up visit week "
+            f"{model.weeks[1:].tolist()}"
         )
     if n < len(model.arms):
         raise AnalysisError(f"n = {n} is fewer than the {len(model.arms)} arms")

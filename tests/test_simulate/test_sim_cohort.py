@@ -360,6 +360,7 @@ def test_effect_override_and_no_dropout():
         {"idea": "orthotics", "arms": ["orthotics", "bogus"]},
         {"idea": "orthotics", "risk_of_bias": "medium"},
         {"idea": "orthotics", "primary_week": 13},
+        {"idea": "orthotics", "primary_week": 0},
     ],
 )
 def test_bad_arguments_raise_clear_errors(kwargs):
@@ -369,3 +370,9 @@ def test_bad_arguments_raise_clear_errors(kwargs):
 
 def test_big_cohorts_are_big(big_cohort):
     assert len(big_cohort("orthotics").participants) == 20_000
+
+
+def test_primary_week_defaults_to_the_visit_nearest_12():
+    assert ks.simulate.cohort("orthotics", n=10, weeks=(0, 2, 6)).manifest.primary_week == 6.0
+    assert ks.simulate.cohort("orthotics", n=10, weeks=(0, 10, 14)).manifest.primary_week == 14.0
+    assert ks.simulate.cohort("orthotics", n=10).manifest.primary_week == 12.0
