@@ -116,6 +116,8 @@ class TestResult(Result):
         The variance matrix of O − E (as survdiff's ``var``).
     """
 
+    __test__ = False  # not a pytest test class, despite the name
+
     statistic: float
     df: float
     p_value: float
