@@ -22,7 +22,7 @@ from pathlib import Path
 
 from kneestudy.ingest.model import Study
 
-__all__ = ["demo_study", "demo_study_path", "example_cohort_path"]
+__all__ = ["demo_study", "demo_study_path", "demo_truth", "example_cohort_path"]
 
 
 def _data(name: str) -> Path:
@@ -60,3 +60,22 @@ def demo_study() -> Study:
     from kneestudy.ingest import load_study
 
     return load_study(demo_study_path())
+
+
+def demo_truth() -> dict[str, dict]:
+    """The true parameters of each synthetic demo cohort, by ``cohort_id``.
+
+    The files do not carry the truth; it is recomputed by simulating each
+    cohort again from its recorded seed (the same data, byte for byte), so
+    estimates from :func:`demo_study` can be checked against it.
+
+    Examples
+    --------
+    >>> import kneestudy as ks
+    >>> t = ks.datasets.demo_truth()["demo-orthotics"]["by_arm_week"]
+    >>> sorted(t["arm"].unique())
+    ['flat_insert', 'orthotics', 'wait_and_see']
+    """
+    from kneestudy.datasets.build import build_study
+
+    return {c.cohort_id: dict(c.truth or {}) for c in build_study().cohorts}

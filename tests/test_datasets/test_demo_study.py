@@ -114,3 +114,11 @@ def test_rebuild_equals_committed_files(tmp_path):
     match, mismatch, errors = filecmp.cmpfiles(committed, tmp_path / "demo", names, shallow=False)
     assert not mismatch and not errors, mismatch
     assert match == names
+
+
+def test_demo_truth_matches_the_files(study):
+    truth = ks.datasets.demo_truth()
+    assert set(truth) == {c.cohort_id for c in study.cohorts}
+    for c in study.cohorts:
+        assert truth[c.cohort_id]["seed"] == c.manifest.seed
+        assert truth[c.cohort_id]["n"] == len(c.participants)
