@@ -300,7 +300,7 @@ def _parse_csv(
         )
 
     try:
-        table = parse(True)
+        table = parse(len(data) > (1 << 20))  # threads pay off on large files only
         if bad and any(b[0] is None for b in bad):
             table = parse(False)
     except Exception as exc:
