@@ -100,22 +100,31 @@ def turnbull(left: Any, right: Any, tol: float = 1e-12, max_iter: int = 100_000)
     tl, tr = ps[:-1][pair], ps[1:][pair]
     keep = ~np.concatenate([[False], (tl[1:] == tl[:-1]) & (tr[1:] == tr[:-1])])
     tl, tr = tl[keep], tr[keep]
-    # participant i covers Turnbull interval j if (tl, tr] within (lo, hi] (closed if exact)
-    open_ok = (lo[:, None] <= tl[None, :]) & (tr[None, :] <= hi[:, None])
-    exact_ok = (tl[None, :] == lo[:, None]) & (tr[None, :] == hi[:, None])
-    a = np.where(exact[:, None], exact_ok | (open_ok & (tl[None, :] < tr[None, :])), open_ok)
+    # identical intervals are pooled (visit data have few distinct ones)
+    pairs = np.column_stack([lo, hi])
+    upairs, counts = np.unique(pairs, axis=0, return_counts=True)
+    ulo, uhi = upairs[:, 0], upairs[:, 1]
+    uexact = ulo == uhi
+    # row i covers Turnbull interval j if (tl, tr] lies within (lo, hi]; an exact
+    # Turnbull interval [v, v] needs lo < v; an exact row covers only [v, v]
+    tdeg = tl == tr
+    left_ok = np.where(tdeg[None, :], ulo[:, None] < tl[None, :], ulo[:, None] <= tl[None, :])
+    open_ok = left_ok & (tr[None, :] <= uhi[:, None])
+    exact_ok = (tl[None, :] == ulo[:, None]) & (tr[None, :] == uhi[:, None])
+    a = np.where(uexact[:, None], exact_ok, open_ok)
     a = a.astype(float)
     if not (a.sum(axis=1) > 0).all():
         raise AnalysisError("internal: an observation covers no Turnbull interval")
     m = tl.size
     p = np.full(m, 1.0 / m)
-    n = lo.size
+    n = float(counts.sum())
+    w = counts.astype(float)
     converged = False
     iterations = 0
-    for it in range(1, max_iter + 1):
+    for it in range(1, max_iter + 1):  # EM (self-consistency) updates, vectorised
         iterations = it
         denom = a @ p
-        new = p * (a.T @ (1.0 / denom)) / n
+        new = p * (a.T @ (w / denom)) / n
         change = np.max(np.abs(new - p))
         p = new
         if change < tol:

@@ -85,3 +85,14 @@ def test_interval_comparison_on_simulated_cohort():
     assert np.isfinite(out["hazard_ratio"]).all()
     assert (out["hr_ci_low"] < out["hazard_ratio"]).all()
     assert (out["hazard_ratio"] < out["hr_ci_high"]).all()
+
+
+def test_turnbull_with_exact_and_right_censored_equals_kaplan_meier():
+    from kneestudy.survival import kaplan_meier
+
+    t = np.array([1.0, 2.0, 3.0, 4.0, 4.0, 6.0, 7.0])
+    e = np.array([1, 0, 1, 1, 0, 1, 0], dtype=bool)
+    fit = turnbull(t, np.where(e, t, np.inf))
+    km = kaplan_meier(t, e)
+    # the NPMLE for right-censored data is the KM estimate; EM tolerance 1e-12
+    np.testing.assert_allclose(fit.survival_at(t), km.at(t)["survival"], atol=1e-8)
