@@ -187,10 +187,13 @@ def draw(model: Model, n: int, rng: np.random.Generator) -> dict[str, pd.DataFra
 
 
 def _adverse_events(model, rng, arm_idx, ids, weeks, withdrawal) -> pd.DataFrame:
-    """Independent Bernoulli events per (arm, term); week uniform over follow-up."""
+    """Independent Bernoulli events per (arm, term); onset day uniform over follow-up.
+
+    The risk applies to participants with follow-up after baseline (none for
+    someone who withdrew at week 0); onset is a whole day in (0, last visit].
+    """
     n = ids.size
     last = np.where(np.isnan(withdrawal), weeks[-1], withdrawal)
-    last = np.maximum(last, 1.0)
     terms = sorted({t for arm in model.arms for t in model.ae_risks(arm)})
     p_mod, p_sev = value("ae.severity_moderate"), value("ae.severity_severe")
     background = {t for t, _ in AE_TABLE.get("all", ())}
@@ -200,10 +203,11 @@ def _adverse_events(model, rng, arm_idx, ids, weeks, withdrawal) -> pd.DataFrame
         u = rng.random(n)
         timing = rng.random(n)
         sev_u = rng.random(n)
-        hit = u < risk
+        hit = (u < risk) & (last > 0)  # no follow-up, no event
         if not hit.any():
             continue
-        week = np.ceil(timing[hit] * last[hit])
+        # onset on a whole day within follow-up, in weeks
+        week = np.clip(np.ceil(timing[hit] * last[hit] * 7.0), 1.0, None) / 7.0
         sev = np.where(
             sev_u[hit] < p_sev, "severe", np.where(sev_u[hit] < p_sev + p_mod, "moderate", "mild")
         )

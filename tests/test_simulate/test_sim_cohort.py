@@ -208,6 +208,11 @@ def test_no_visits_after_withdrawal():
     assert (last.loc[dropped.index] == dropped).all()
     completed = wd[wd.isna()].index
     assert (last.loc[completed] == 52).all()
+    # adverse events start within each person's follow-up
+    ae = c.adverse_events
+    assert len(ae) > 0
+    assert (ae["week"] > 0).all()
+    assert (ae["week"] <= last.loc[ae["participant_id"]].to_numpy() + 1e-12).all()
 
 
 # -- structure and bounds ---------------------------------------------------------
