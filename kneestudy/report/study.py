@@ -75,15 +75,18 @@ def summary_section(study: Any, comparison: Any, outcome: str, week: float) -> M
         out.append(para("The comparison of the ideas could not be computed (see below)."))
         return Markup("").join(out)
     t = comparison.table.copy()
+    measure = str(getattr(comparison, "measure", "effect"))
+    reference = str(getattr(comparison, "reference", "control"))
     ranked = t.dropna(subset=["estimate"]).sort_values("rank", kind="stable")
     lines = []
     for row in ranked.itertuples(index=False):
         d = row._asdict()
         sure = _VERDICT_WORDS.get(str(d.get("certainty", "")).lower(), "certainty not rated")
         lines.append(
-            f"{d['label']}: {_fmt(d['estimate'])} points on {outcome} at week {week:g} "
-            f"(95% CI {_fmt(d['ci_low'])} to {_fmt(d['ci_high'])}); "
-            f"certainty {d.get('certainty', '–')} — {sure}. {d.get('verdict', '')}".strip()
+            f"{d['label']}: {_MEASURES.get(measure, measure).lower()} {_fmt(d['estimate'])} in "
+            f"{outcome} at week {week:g} vs {reference} (95% CI {_fmt(d['ci_low'])} to "
+            f"{_fmt(d['ci_high'])}); certainty {d.get('certainty', '–')}, {sure}. "
+            f"{d.get('verdict', '')}".strip()
         )
     missing = t[t["estimate"].isna()]["label"].tolist()
     if len(ranked):
@@ -91,9 +94,11 @@ def summary_section(study: Any, comparison: Any, outcome: str, week: float) -> M
         out.append(
             para(
                 f"Of the ideas with data, {best['label']} ranks first (P-score "
-                f"{_fmt(best.get('p_score'))}). Effects are differences from the comparator; "
-                "for pain a negative number means less pain. Ranks alone overstate "
-                "differences: read them with the intervals and the certainty."
+                f"{_fmt(best.get('p_score'))}). Effects are {_MEASURES.get(measure, measure).lower()}s "
+                f"from {reference}"
+                + ("; for pain a negative number means less pain" if outcome == "pain" else "")
+                + ". Ranks alone overstate differences: read them with the intervals and the "
+                "certainty."
             )
         )
     out.append(items(lines))
