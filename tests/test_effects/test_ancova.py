@@ -4,7 +4,7 @@ import dataclasses
 
 import numpy as np
 import pytest
-from conftest import load_reference
+from refdata import load_reference
 
 from kneestudy.effects import ancova, mean_difference
 from kneestudy.errors import AnalysisError

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from conftest import load_reference
+from refdata import load_reference
 
 from kneestudy.effects import ancova, cohort_contrasts, responders
 from kneestudy.effects.contrasts import CONTRAST_COLUMNS

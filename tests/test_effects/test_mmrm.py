@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import load_reference
+from refdata import load_reference
 
 from kneestudy.effects import mmrm
 from kneestudy.effects.mmrm_covariance import STRUCTURES, structure

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from conftest import load_reference
+from refdata import load_reference
 
 from kneestudy.effects import responders
 from kneestudy.errors import AnalysisError

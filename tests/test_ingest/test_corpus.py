@@ -7,7 +7,7 @@ the exact file, row (line number in the file), column and rule reported.
 from __future__ import annotations
 
 import pytest
-from conftest import edit_line, has_failure, run_validate
+from ingest_helpers import edit_line, has_failure, run_validate
 
 P, V, AE, EV = "participants.csv", "visits.csv", "adverse_events.csv", "events.csv"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from conftest import has_failure, run_validate
+from ingest_helpers import has_failure, run_validate
 
 from kneestudy.errors import ReadError
 from kneestudy.ingest import load_cohort, read_table
@@ -152,7 +152,7 @@ def test_old_mac_line_endings(cohort_dir):
 
 
 def test_huge_whole_number_is_a_dtype_failure(cohort_dir):
-    from conftest import edit_line
+    from ingest_helpers import edit_line
 
     edit_line(cohort_dir / "visits.csv", 3, ",5,0.9", ",1e30,0.9")
     _, report = run_validate(cohort_dir)

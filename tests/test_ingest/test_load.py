@@ -8,7 +8,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import edit_line
+from ingest_helpers import edit_line
 
 from kneestudy.errors import ValidationError
 from kneestudy.ingest import (
@@ -219,7 +219,7 @@ def _literature(root):
 
 @pytest.mark.parametrize(("table", "column", "value", "rule"), LIT_CASES)
 def test_literature_rules(tmp_path, cohort_dir, table, column, value, rule):
-    from conftest import run_validate
+    from ingest_helpers import run_validate
 
     root = _study(tmp_path, cohort_dir)
     _literature(root)
@@ -240,7 +240,7 @@ def test_literature_rules(tmp_path, cohort_dir, table, column, value, rule):
 
 
 def test_study_reports_cohort_files_with_their_folder(tmp_path, cohort_dir):
-    from conftest import run_validate
+    from ingest_helpers import run_validate
 
     edit_line(cohort_dir / "visits.csv", 3, ",5,0.9", ",8,0.9")
     root = _study(tmp_path, cohort_dir)

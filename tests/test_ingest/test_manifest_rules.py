@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import has_failure, run_validate
+from ingest_helpers import has_failure, run_validate
 
 M = "cohort.toml"
 

@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import load_reference
+from refdata import load_reference
 
 from kneestudy.errors import AnalysisError
 from kneestudy.meta import metareg, subgroup

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import REFERENCE_DIR, load_reference
+from refdata import REFERENCE_DIR, load_reference
 
 from kneestudy.errors import AnalysisError
 from kneestudy.meta.pairwise import pairwise

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from conftest import load_reference
+from refdata import load_reference
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "reference" / "data"
 REF = load_reference("survival_reference")
