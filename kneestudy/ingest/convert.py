@@ -37,6 +37,13 @@ class TableState:
     unparsed: list = field(default_factory=list)
     fatal: bool = False
     raw_na: dict = field(default_factory=dict)
+    factorized: dict = field(default_factory=dict)
+
+    def factorize(self, column: str) -> tuple[np.ndarray, np.ndarray]:
+        """``pandas.factorize`` of a canonical column, computed once (missing -> -1)."""
+        if column not in self.factorized:
+            self.factorized[column] = pd.factorize(self.frame[column])
+        return self.factorized[column]
 
     @property
     def n(self) -> int:
@@ -103,9 +110,10 @@ def convert_table(
         if col in canon.columns:
             _check_column(state, canon[col], cs, out)
     if spec.unique and all(c in canon.columns for c in spec.unique):
-        dup = _duplicated(canon, list(spec.unique))
+        key = _codes(state, list(spec.unique))
+        dup = _duplicated(key, list(spec.unique), state)
         if dup.any():
-            first = _first_rows(canon, list(spec.unique), state.rows)
+            first = _first_rows(key, state.rows)
             msg = np.array(
                 [f"({', '.join(spec.unique)}) repeats line {r}" for r in first], dtype=object
             )
@@ -253,7 +261,7 @@ def _check_column(state: TableState, s: pd.Series, cs: ColumnSpec, out: Collecto
     if cs.unique:
         dup = ~isna & s.duplicated(keep=False).to_numpy()
         if dup.any():
-            first = _first_rows(state.frame, [name], state.rows)
+            first = _first_rows(_codes(state, [name]), state.rows)
             msg = np.array([f"{name} repeats line {r}" for r in first], dtype=object)
             state.fail(out, dup, name, "unique", msg)
 
@@ -271,25 +279,27 @@ def _matches(s: pd.Series, pattern: str) -> np.ndarray:
     )
 
 
-def _codes(frame: pd.DataFrame, cols: list[str]) -> np.ndarray:
+def _codes(state: TableState, cols: list[str]) -> np.ndarray:
     """One int64 key per row from the factorised key columns."""
-    key = np.zeros(len(frame), dtype=np.int64)
+    key = np.zeros(state.n, dtype=np.int64)
     for c in cols:
-        codes, uniques = pd.factorize(frame[c], use_na_sentinel=False)
-        key = key * (len(uniques) + 1) + codes
+        codes, uniques = state.factorize(c)
+        key = key * (len(uniques) + 1) + (codes + 1)
     return key
 
 
-def _duplicated(frame: pd.DataFrame, cols: list[str]) -> np.ndarray:
-    key = pd.Series(_codes(frame, cols))
-    dup = key.duplicated(keep=False).to_numpy()
-    return dup & frame[cols].notna().all(axis=1).to_numpy()
+def _duplicated(key: np.ndarray, cols: list[str], state: TableState) -> np.ndarray:
+    """Rows whose key repeats (rows with a missing key part are not compared)."""
+    dup = pd.Series(key).duplicated(keep=False).to_numpy()
+    for c in cols:
+        dup &= ~state.raw_na[c] if c in state.raw_na else state.frame[c].notna().to_numpy()
+    return dup
 
 
-def _first_rows(frame: pd.DataFrame, cols: list[str], rows: np.ndarray) -> np.ndarray:
+def _first_rows(key: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """Source row of the first occurrence of each row's key."""
-    key = pd.Series(_codes(frame, cols))
-    first_pos = key.groupby(key, sort=False).transform("idxmin").to_numpy()
+    k = pd.Series(key)
+    first_pos = k.groupby(k, sort=False).transform("idxmin").to_numpy()
     return rows[first_pos]
 
 

@@ -177,7 +177,12 @@ def _frames(states: dict[str, TableState]) -> dict[str, pd.DataFrame | None]:
     frames: dict[str, pd.DataFrame | None] = {}
     for name in TABLES:
         s = states.get(name)
-        frames[name] = None if s is None else s.frame.loc[~s.bad].reset_index(drop=True)
+        if s is None:
+            frames[name] = None
+        elif s.bad.any():
+            frames[name] = s.frame.loc[~s.bad].reset_index(drop=True)
+        else:
+            frames[name] = s.frame  # nothing dropped: no copy
     return frames
 
 

@@ -22,11 +22,20 @@ __all__ = [
 ]
 
 
-def participant_positions(participants: pd.Series, ids: pd.Series) -> np.ndarray:
-    """Position in ``participants`` of each id in ``ids`` (-1 when absent; first wins)."""
+def participant_positions(participants: pd.Series, ids: pd.Series | TableState) -> np.ndarray:
+    """Position in ``participants`` of each id (-1 when absent; the first row wins).
+
+    ``ids`` may be a table's state, whose factorised ``participant_id`` is then
+    reused: only the distinct ids are looked up.
+    """
     first = ~participants.duplicated(keep="first").to_numpy() & participants.notna().to_numpy()
     pos_first = np.flatnonzero(first)
     index = pd.Index(participants.to_numpy()[first])
+    if isinstance(ids, TableState):
+        codes, uniques = ids.factorize("participant_id")
+        found_u = index.get_indexer(np.asarray(uniques, dtype=object))
+        pos_u = np.where(found_u >= 0, pos_first[np.maximum(found_u, 0)], -1)
+        return np.where(codes >= 0, pos_u[np.maximum(codes, 0)], -1)
     found = index.get_indexer(ids.to_numpy())
     return np.where(found >= 0, pos_first[np.maximum(found, 0)], -1)
 
@@ -66,8 +75,8 @@ def check_cohort_rules(
     pids = p.frame["participant_id"]
     v = tables.get("visits")
     if v is not None and not v.fatal:
-        pos = participant_positions(pids, v.frame["participant_id"])
-        missing = (pos < 0) & v.frame["participant_id"].notna().to_numpy()
+        pos = participant_positions(pids, v)
+        missing = (pos < 0) & ~v.raw_na["participant_id"]
         v.fail(
             out, missing, "participant_id", "foreign_key", "participant_id is not in participants"
         )
@@ -87,7 +96,7 @@ def check_cohort_rules(
         base = (week == 0) & (pos >= 0) & ~v.bad
         has_base = np.zeros(p.n, dtype=bool)
         has_base[pos[base]] = True
-        no_base = ~has_base & pids.notna().to_numpy()
+        no_base = ~has_base & ~p.raw_na["participant_id"]
         p.fail(
             out,
             no_base,
@@ -99,8 +108,8 @@ def check_cohort_rules(
         t = tables.get(name)
         if t is None or t.fatal:
             continue
-        pos = participant_positions(pids, t.frame["participant_id"])
-        missing = (pos < 0) & t.frame["participant_id"].notna().to_numpy()
+        pos = participant_positions(pids, t)
+        missing = (pos < 0) & ~t.raw_na["participant_id"]
         t.fail(
             out, missing, "participant_id", "foreign_key", "participant_id is not in participants"
         )
