@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
         out = write_html(
             study,
             args.output,
-            command=command_line(),
+            command=command_line("demo", "--output", args.output),
             seed=seeds[0] if len(seeds) == 1 else None,
             progress=update,
         )

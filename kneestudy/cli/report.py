@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 
 def add_parser(sub) -> None:
@@ -22,12 +21,11 @@ def add_parser(sub) -> None:
     p.set_defaults(run=run)
 
 
-def command_line(argv: list[str] | None = None) -> str:
-    """The command as typed, for the provenance section (program name only, no path)."""
+def command_line(*words: object) -> str:
+    """The command, rebuilt from the parsed arguments, for the provenance section."""
     import shlex
 
-    args = sys.argv[1:] if argv is None else argv
-    return "kneestudy " + " ".join(shlex.quote(a) for a in args)
+    return "kneestudy " + " ".join(shlex.quote(str(w)) for w in words if w is not None)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -45,7 +43,15 @@ def run(args: argparse.Namespace) -> int:
             args.output,
             outcome=args.outcome,
             week=args.week,
-            command=command_line(),
+            command=command_line(
+                "report",
+                args.path,
+                "--output",
+                args.output,
+                "--outcome",
+                args.outcome,
+                *(("--week", f"{args.week:g}") if args.week is not None else ()),
+            ),
             progress=update,
         )
     finally:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
 
 from kneestudy.cli import build_parser
 from kneestudy.cli.demo import DEFAULT_OUTPUT
@@ -25,10 +28,27 @@ def test_parsers_are_cheap():
     assert out.stdout.strip() == "[]"
 
 
-def test_demo_writes_report(tmp_path):
-    import pytest
+def test_demo_command_on_a_small_study(monkeypatch, tmp_path, capsys):
+    """The command's own work (output path, quiet stderr, message), on a one-cohort study."""
+    sys.path.insert(0, str(Path(__file__).parents[1] / "test_report"))
+    from _report_standins import install_fakes, make_cohort
 
-    pytest.importorskip("kneestudy.effects.ancova")
+    import kneestudy.datasets
+    from kneestudy.cli import main
+    from kneestudy.ingest.model import Study
+
+    install_fakes(monkeypatch)
+    small = Study(study_id="s", title="Small", cohorts=[make_cohort(cohort_id="hip-a")])
+    monkeypatch.setattr(kneestudy.datasets, "demo_study", lambda: small)
+    out = tmp_path / "sub" / "demo.html"
+    assert main(["demo", "--output", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == "" and captured.out.strip() == f"report written to {out}"
+    assert "kneestudy demo --output" in out.read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_demo_writes_report(tmp_path):
     out = tmp_path / "demo.html"
     proc = subprocess.run(
         [sys.executable, "-m", "kneestudy", "demo", "--output", str(out)],
