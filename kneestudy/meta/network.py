@@ -25,8 +25,6 @@ mixed treatment comparisons. *Stat Med* 32:5414–5429.
 from __future__ import annotations
 
 import html
-import sys
-import types
 import warnings
 from dataclasses import dataclass, field
 
@@ -406,15 +404,3 @@ def network(
         vcov=pd.DataFrame(chosen.cov, index=treatments, columns=treatments),
         notes=tuple(data.notes),
     )
-
-
-class _CallableModule(types.ModuleType):
-    """Let ``kneestudy.meta.network(...)`` call :func:`network` even after the
-    submodule of the same name was imported (which binds the package
-    attribute to the module)."""
-
-    def __call__(self, *args, **kwargs):
-        return network(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

@@ -14,8 +14,6 @@ metafor's ``escalc`` formulas. The output keeps netmeta's column names
 from __future__ import annotations
 
 import math
-import sys
-import types
 import warnings
 from itertools import combinations
 
@@ -251,14 +249,3 @@ def pairwise(
     out["n_treatment"] = out["n1"]
     out["n_comparator"] = out["n2"]
     return out
-
-
-class _CallableModule(types.ModuleType):
-    """Let ``kneestudy.meta.pairwise(...)`` call :func:`pairwise` even after the
-    submodule of the same name was imported."""
-
-    def __call__(self, *args, **kwargs):
-        return pairwise(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

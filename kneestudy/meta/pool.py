@@ -8,8 +8,6 @@
 from __future__ import annotations
 
 import math
-import sys
-import types
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -240,16 +238,3 @@ def pool(
         studies=studies,
         note=note,
     )
-
-
-class _CallableModule(types.ModuleType):
-    """Importing ``kneestudy.meta.pool`` binds the *module* to the package
-    attribute ``pool``, shadowing the function of the same name in the lazy
-    namespace; making the module callable keeps ``kneestudy.meta.pool(...)``
-    working whatever the import order."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> PoolResult:
-        return pool(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
