@@ -445,6 +445,4 @@ def load_study(path: str | Path, on_invalid: str = "raise") -> Study:
 
 def _empty_table(name: str) -> pd.DataFrame:
     spec = table_spec(name)
-    return pd.DataFrame(
-        {n: pd.Series(dtype=c.dtype) for n, c in spec.columns.items() if c.required}
-    )
+    return pd.DataFrame({n: pd.Series(dtype=c.dtype) for n, c in spec.columns.items()})
