@@ -278,12 +278,13 @@ def _pairwise(comparison: Any) -> list[Markup]:
 
 def validation_section(study: Any) -> Markup:
     """Rows read, valid and set aside, per file."""
-    reports = []
+    # The study's report covers every file of the study, its cohorts' included.
     if getattr(study, "report", None) is not None:
-        reports.append(("Study", study.report))
-    for c in study.cohorts:
-        if getattr(c, "report", None) is not None:
-            reports.append((c.cohort_id, c.report))
+        reports = [(study.study_id, study.report)]
+    else:
+        reports = [
+            (c.cohort_id, c.report) for c in study.cohorts if getattr(c, "report", None) is not None
+        ]
     if not reports:
         return note(
             "The data were not read from files (built in memory), so there is no validation "
@@ -297,7 +298,9 @@ def validation_section(study: Any) -> Markup:
     out: list[Markup] = []
     if frames:
         allrows = pd.concat(frames, ignore_index=True)
-        front = [c for c in ("source", "table", "file", "read", "valid", "invalid") if c in allrows]
+        front = [c for c in ("file", "table", "read", "valid", "invalid") if c in allrows]
+        if len(reports) > 1:
+            front.insert(0, "source")
         out.append(table(allrows[front], caption="Rows read, valid and set aside per file"))
     n_fail = 0
     for _, rep in reports:

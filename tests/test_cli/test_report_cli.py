@@ -21,6 +21,12 @@ def test_report_of_a_cohort_folder(monkeypatch, tmp_path, capsys):
     assert main(["report", str(folder), "--output", str(out)]) == 0
     text = out.read_text(encoding="utf-8")
     assert 'id="cohort-1"' in text and "kneestudy report" in text
+    # read from files: the validation section counts rows per file, the provenance hashes them
+    assert "Rows read, valid and set aside per file" in text and "visits.csv" in text
+    import hashlib
+
+    digest = hashlib.sha256((folder / "visits.csv").read_bytes()).hexdigest()
+    assert digest in text
     captured = capsys.readouterr()
     # not a terminal: no progress bar on stderr, one line on stdout
     assert captured.err == ""

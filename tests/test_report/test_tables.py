@@ -1,0 +1,50 @@
+"""Descriptive tables of the report: exact intervals, risk ratios, standardised differences."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from _report_standins import make_cohort
+
+from kneestudy.report._tables import adverse_event_table, baseline_table, clopper_pearson, smd
+
+
+def test_clopper_pearson_closed_forms():
+    # k = 0: upper = 1 - (alpha/2)^(1/n); k = n: lower = (alpha/2)^(1/n)  (closed forms,
+    # so agreement is to rounding: 1e-12 relative)
+    assert clopper_pearson(0, 10) == (0.0, pytest.approx(1 - 0.025 ** (1 / 10), rel=1e-12))
+    assert clopper_pearson(10, 10) == (pytest.approx(0.025 ** (1 / 10), rel=1e-12), 1.0)
+    # R: binom.test(3, 20)$conf.int -> 0.03207094 0.37892683 (printed to 7 digits)
+    lo, hi = clopper_pearson(3, 20)
+    assert lo == pytest.approx(0.03207094, abs=5e-9)
+    assert hi == pytest.approx(0.37892683, abs=5e-9)
+
+
+def test_adverse_event_table_counts_and_ratio():
+    c = make_cohort()
+    t = adverse_event_table(c).set_index("arm")
+    # the two events belong to participants 0 and 1 of the first arm
+    assert t.loc["Hip + knee", "with_event"] == 2 and t.loc["Usual care", "with_event"] == 0
+    # zero cell: 0.5 added to each cell -> (2.5/13) / (0.5/13) = 5
+    assert t.loc["Hip + knee", "rr"] == pytest.approx(5.0, rel=1e-12)
+    se = math.sqrt(1 / 2.5 - 1 / 13 + 1 / 0.5 - 1 / 13)
+    assert t.loc["Hip + knee", "rr_ci_high"] == pytest.approx(
+        5.0 * math.exp(1.959963984540054 * se), rel=1e-12
+    )
+    # Fisher's exact test of [[2, 10], [0, 12]]: p = 2 * C(12,2)*C(12,0)/C(24,2) = 0.4782609
+    assert t.loc["Hip + knee", "fisher_p"] == pytest.approx(2 * 66 / 276, rel=1e-9)
+    assert math.isnan(t.loc["Usual care", "rr"])
+
+
+def test_smd_and_baseline_table():
+    x1, x0 = np.array([1.0, 2.0, 3.0, 4.0]), np.array([2.0, 3.0, 4.0, 5.0, 6.0])
+    expected = (2.5 - 4.0) / math.sqrt((np.var(x1, ddof=1) + np.var(x0, ddof=1)) / 2)
+    assert smd(x1, x0) == pytest.approx(expected, rel=1e-12)
+    b = baseline_table(make_cohort())
+    assert b.iloc[0].tolist()[:3] == ["Participants (n)", "12", "12"]
+    smd_col = "SMD Hip + knee vs Usual care"
+    assert smd_col in b.columns
+    sex = b[b["characteristic"] == "Female"].iloc[0]
+    assert sex[smd_col] == pytest.approx(0.0, abs=1e-12)  # 6 of 12 female in both arms
