@@ -80,6 +80,11 @@ def render_html(
     tick("comparing the eight ideas")
     comparison = study_analyses(study, outcome=outcome, week=cmp_week)["comparison"]
     cmp_error = None
+    if not isinstance(comparison, AnalysisError):
+        settings.used["comparison"] = {
+            "measure": getattr(comparison, "measure", "effect"),
+            "reference": getattr(comparison, "reference", "control"),
+        }
     if isinstance(comparison, AnalysisError):
         cmp_error = error_box("The comparison of the eight ideas", comparison)
         comparison = None

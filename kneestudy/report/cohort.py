@@ -123,6 +123,14 @@ def cohort_section(cohort: Any, anchor: str, settings: Settings) -> Markup:
     results = cohort_analyses(
         cohort, outcome=settings.outcome, week=week, threshold=settings.pain_free_threshold
     )
+    for key, attr, name in (
+        ("mmrm", "covariance", "mmrm_covariance"),
+        ("kaplan_meier", "conf_type", "km_conf_type"),
+        ("cox", "ties", "cox_ties"),
+    ):
+        value = getattr(results.get(key), attr, None)
+        if isinstance(value, str):
+            settings.used.setdefault(name, set()).add(value)
     parts.extend(_effects(cohort, results, settings))
 
     # Time to pain-free

@@ -320,27 +320,41 @@ def validation_section(study: Any) -> Markup:
 def methods_section(settings: Settings, study: Any) -> Markup:
     """Methods written from the settings used, with references."""
     wk = "each cohort's primary week" if settings.week is None else f"week {settings.week:g}"
+    used = settings.used
+
+    def said(name: str, default: str) -> str:
+        values = sorted(used.get(name, ())) or [default]
+        return " / ".join(v.replace("_", " ") for v in values)
+
+    cmp = used.get("comparison", {})
     text = [
-        f"Primary comparison outcome: {settings.outcome}, at {wk}. Confidence intervals are "
-        f"{100 * settings.level:g}%.",
+        f"Outcome of the comparison, MMRM and responder analyses: {settings.outcome}; effects at "
+        f"{wk}. Confidence intervals are {100 * settings.level:g}%.",
         "ANCOVA: the outcome at the week regressed on its baseline (week 0) value and arm by "
-        "ordinary least squares; differences are each arm minus the comparator arm.",
+        "ordinary least squares (t intervals on the residual degrees of freedom); each "
+        "treatment arm minus the comparator arm.",
         "MMRM: all post-baseline visits, outcome ~ visit + visit:arm + visit:baseline, "
-        "unstructured covariance, REML (Mallinckrodt et al. 2008).",
+        f"{said('mmrm_covariance', 'unstructured')} covariance, REML, Satterthwaite degrees "
+        "of freedom (Mallinckrodt et al. 2008).",
         "Responders: pain drop ≥ 2 points or AKPS gain ≥ 10 points (Crossley et al. 2004); "
         "risk ratio, odds ratio, risk difference and number needed to treat (Altman 1998).",
         f"Pain-free: pain ≤ {settings.pain_free_threshold:g} on the 0–10 scale. Time to "
         "pain-free is known only between two visits; curves use the visit week "
-        "(right-censored Kaplan–Meier with Greenwood variance), with log-rank test, Cox "
-        "model (Breslow ties) and restricted mean survival time (Royston & Parmar 2013).",
+        "(right-censored Kaplan–Meier, Greenwood variance, "
+        f"{said('km_conf_type', 'log-log')} confidence intervals), log-rank test, Cox model "
+        f"({said('cox_ties', 'efron')} ties) and restricted mean survival time up to the "
+        "primary week (Royston & Parmar 2013).",
         "Baseline balance: standardised differences (Austin 2009). Adverse events: "
         "participants with at least one event, exact Clopper–Pearson intervals (Clopper & "
-        "Pearson 1934), risk ratio with a log-scale interval and Fisher's exact test.",
-        "Comparison of the ideas: random-effects network meta-analysis of the individual-data "
-        "cohorts and published contrasts on a common scale, P-scores (Rücker & Schwarzer "
-        "2015), certainty rated in the GRADE spirit (Puhan et al. 2014). Pairwise pooling: "
-        "REML with prediction intervals (Riley et al. 2011); funnel asymmetry by Egger's "
-        "regression (Egger et al. 1997).",
+        "Pearson 1934), risk ratio with a log-scale (Katz) interval, 0.5 added to every cell "
+        "when one is zero, and Fisher's exact test.",
+        "Comparison of the ideas: "
+        + ("random-effects" if cmp.get("random", True) else "common-effect")
+        + f" network meta-analysis ({cmp.get('measure', 'effect')} against "
+        f"{cmp.get('reference', 'control')}) of the individual-data cohorts and published "
+        "contrasts, P-scores (Rücker & Schwarzer 2015), certainty rated in the GRADE spirit "
+        "(Puhan et al. 2014). Pairwise pooling: REML with prediction intervals (Riley et al. "
+        "2011); funnel asymmetry shown by Egger's regression line (Egger et al. 1997).",
     ]
     refs = [
         "Altman DG (1998). Confidence intervals for the number needed to treat. BMJ 317:1309.",

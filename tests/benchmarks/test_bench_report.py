@@ -1,6 +1,7 @@
 """The demo report: ``kneestudy demo`` end to end under 30 s; the file under 5 MB."""
 
 import os
+import resource
 import subprocess
 import sys
 import tempfile
