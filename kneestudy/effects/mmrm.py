@@ -62,8 +62,8 @@ def mmrm(
         ``"ar1"``, ``"ar1_het"``, ``"cs"`` or ``"cs_het"``
         (:mod:`kneestudy.effects.mmrm_covariance` gives the nlme call of each).
     treatment : str, optional
-        Checked to be a treatment arm; ``.at_week`` needs it when there is
-        more than one treatment arm.
+        The default arm of ``.at_week`` (needed there when there is more
+        than one treatment arm); the table has every arm either way.
     level : float
         Confidence level of the intervals.
 
@@ -252,5 +252,6 @@ def mmrm(
         baseline_mean=bbar,
         n_excluded=n_excluded,
         level=level,
+        treatment=treatment,
         _arm_counts=arm_counts,
     )

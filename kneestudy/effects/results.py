@@ -105,6 +105,7 @@ class MMRMResult(Result):
     baseline_mean: float
     n_excluded: int = 0
     level: float = 0.95
+    treatment: str | None = None
     _arm_counts: dict = field(default_factory=dict, repr=False)
 
     _title = "Mixed model for repeated measures"
@@ -117,10 +118,12 @@ class MMRMResult(Result):
         """The treatment effect at ``week`` as an :class:`EffectResult`.
 
         ``treatment`` is the intervention code of the arm; it may be left out
-        when the cohort has one non-comparator arm.
+        when the cohort has one non-comparator arm or ``mmrm`` was given one.
         """
         t = self.table
         treatments = list(dict.fromkeys(t["treatment"]))
+        if treatment is None:
+            treatment = self.treatment
         if treatment is None:
             if len(treatments) > 1:
                 raise AnalysisError(

@@ -144,3 +144,16 @@ def test_deterministic(two_arm):
     a = mmrm(two_arm).table
     b = mmrm(two_arm).table
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_default_treatment_and_single_visit(dropout):
+    f = mmrm(dropout, treatment="quadriceps_strengthening", covariance="cs")
+    assert f.at_week(12).treatment == "quadriceps_strengthening"
+    # one post-baseline visit: the MMRM is the ANCOVA at that week
+    from kneestudy.effects import ancova
+
+    c = small_trial(n=30, weeks=(0, 12))
+    res, anc = mmrm(c).at_week(12), ancova(c, "pain", 12)
+    assert res.estimate == pytest.approx(anc.estimate, rel=1e-10)
+    assert res.se == pytest.approx(anc.se, rel=1e-6)  # REML variance = residual mean square
+    assert res.df == pytest.approx(anc.df, rel=1e-4)
