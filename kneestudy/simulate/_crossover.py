@@ -58,7 +58,11 @@ def crossover_cohort(n: int, seed: int, period_weeks: float, cohort_id: str | No
     )
     bmi = np.round(
         truncnorm_ppf(
-            rng.random(n), value("population.bmi_mean"), value("population.bmi_sd"), 16.0, 40.0
+            rng.random(n),
+            value("population.bmi_mean"),
+            value("population.bmi_sd"),
+            value("population.bmi_low"),
+            value("population.bmi_high"),
         ),
         1,
     )

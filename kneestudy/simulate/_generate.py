@@ -58,7 +58,15 @@ def draw(model: Model, n: int, rng: np.random.Generator) -> dict[str, pd.DataFra
     )
     female = rng.random(n) < value("population.female_share")
     bmi = np.round(
-        _truncnorm(rng, n, value("population.bmi_mean"), value("population.bmi_sd"), 16.0, 40.0), 1
+        _truncnorm(
+            rng,
+            n,
+            value("population.bmi_mean"),
+            value("population.bmi_sd"),
+            value("population.bmi_low"),
+            value("population.bmi_high"),
+        ),
+        1,
     )
     sm_sd = value("population.symptom_months_log_sd")
     sm_mu = np.log(value("population.symptom_months_mean")) - sm_sd**2 / 2
@@ -132,7 +140,9 @@ def draw(model: Model, n: int, rng: np.random.Generator) -> dict[str, pd.DataFra
     if model.dropout_per_visit > 0:
         base_logit = np.log(model.dropout_per_visit / (1.0 - model.dropout_per_visit))
         for k in range(1, n_visits):
-            logit = base_logit + model.dropout_slope * (pain[:, k - 1] - 5.0)
+            logit = base_logit + model.dropout_slope * (
+                pain[:, k - 1] - value("dropout.reference_pain")
+            )
             p = 1.0 / (1.0 + np.exp(-logit))
             leaves = present[:, k - 1] & (u_drop[:, k] < p)
             withdrawal[leaves] = weeks[k - 1]

@@ -52,6 +52,8 @@ TABLE: tuple[tuple[str, float, str, str], ...] = (
     ("population.female_share", 0.6, "share", f"{_A}: PFP is about twice as common in women"),
     ("population.bmi_mean", 23.5, "kg/m2", f"{_A}: recreational runners"),
     ("population.bmi_sd", 3.0, "kg/m2", _A),
+    ("population.bmi_low", 16.0, "kg/m2", f"{_A}: trial inclusion range"),
+    ("population.bmi_high", 40.0, "kg/m2", f"{_A}: trial inclusion range"),
     ("population.symptom_months_mean", 39.0, "months", "Hott 2020 (mean symptom duration 39 months)"),
     ("population.symptom_months_log_sd", 0.9, "log months", f"{_A}: right-skewed (log-normal)"),
     ("population.weekly_km_median", 20.0, "km/week", f"{_A}: recreational runners"),
@@ -87,6 +89,7 @@ TABLE: tuple[tuple[str, float, str, str], ...] = (
     # -- dropout (missing at random given observed pain) -----------------------
     ("dropout.per_visit", 0.015, "probability", "Crossley 2002; Bonacci 2018; Drew 2017 (6-8% overall)"),
     ("dropout.logit_per_pain_point", 0.3, "log odds per point", f"{_A}: more pain, more dropout"),
+    ("dropout.reference_pain", 5.0, "points 0-10", f"{_A}: pain at which dropout.per_visit applies"),
     # -- effects by code ---------------------------------------------------------
     ("effect.quadriceps_strengthening.peak", -1.8, "points 0-10", "Nascimento 2018 (hip+knee vs none -3.3 minus hip+knee vs knee -1.5)"),
     ("effect.quadriceps_strengthening.onset", 3.0, "weeks", _A),
