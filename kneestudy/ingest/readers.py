@@ -122,7 +122,7 @@ def read_raw(path: Path, text_columns: frozenset[str] = frozenset()) -> RawTable
     except Exception as exc:  # the library's own error, re-worded with the file name
         raise TableReadError(path, f"cannot read as {kind}: {_short(exc)}") from None
     _check_duplicates(path, list(frame.columns))
-    frame = frame.reset_index(drop=True)
+    frame.index = pd.RangeIndex(len(frame))  # in place: no copy of the data
     if kind != "parquet":
         frame = _blank_to_null(frame)
     return RawTable(frame, np.arange(1, len(frame) + 1, dtype=np.int64), kind)

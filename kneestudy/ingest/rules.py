@@ -22,15 +22,24 @@ __all__ = [
 ]
 
 
-def participant_positions(participants: pd.Series, ids: pd.Series | TableState) -> np.ndarray:
+def participant_positions(
+    participants: pd.Series | TableState, ids: pd.Series | TableState
+) -> np.ndarray:
     """Position in ``participants`` of each id (-1 when absent; the first row wins).
 
-    ``ids`` may be a table's state, whose factorised ``participant_id`` is then
-    reused: only the distinct ids are looked up.
+    Either argument may be a table's state, whose factorised ``participant_id``
+    is then reused: only the distinct ids are hashed and looked up.
     """
-    first = ~participants.duplicated(keep="first").to_numpy() & participants.notna().to_numpy()
-    pos_first = np.flatnonzero(first)
-    index = pd.Index(participants.to_numpy()[first])
+    if isinstance(participants, TableState):
+        codes, _ = participants.factorize("participant_id")
+        _, pos_first = np.unique(codes, return_index=True)  # first row of each id
+        pos_first = pos_first[codes[pos_first] >= 0]
+        values = participants.frame["participant_id"].to_numpy()
+    else:
+        first = ~participants.duplicated(keep="first").to_numpy() & participants.notna().to_numpy()
+        pos_first = np.flatnonzero(first)
+        values = participants.to_numpy()
+    index = pd.Index(values[pos_first])
     if isinstance(ids, TableState):
         codes, uniques = ids.factorize("participant_id")
         found_u = index.get_indexer(np.asarray(uniques, dtype=object))
@@ -72,10 +81,9 @@ def check_cohort_rules(
         check_codes(tables["visits"], "condition", codes, out)
     if p.fatal or "participant_id" not in p.frame.columns:
         return
-    pids = p.frame["participant_id"]
     v = tables.get("visits")
     if v is not None and not v.fatal:
-        pos = participant_positions(pids, v)
+        pos = participant_positions(p, v)
         missing = (pos < 0) & ~v.raw_na["participant_id"]
         v.fail(
             out, missing, "participant_id", "foreign_key", "participant_id is not in participants"
@@ -108,7 +116,7 @@ def check_cohort_rules(
         t = tables.get(name)
         if t is None or t.fatal:
             continue
-        pos = participant_positions(pids, t)
+        pos = participant_positions(p, t)
         missing = (pos < 0) & ~t.raw_na["participant_id"]
         t.fail(
             out, missing, "participant_id", "foreign_key", "participant_id is not in participants"
