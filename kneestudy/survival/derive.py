@@ -175,8 +175,9 @@ def time_to_pain_free(
             excluded[pid] = "pain-free at baseline"
     derived = derived[~derived["participant_id"].isin(list(excluded))]
     out = pd.concat([x for x in (recorded, derived) if x is not None], ignore_index=True)
+    seen = set(out["participant_id"])
     for pid in p["participant_id"]:
-        if pid not in excluded and pid not in set(out["participant_id"]):
+        if pid not in excluded and pid not in seen:
             excluded[pid] = "no assessed visit after baseline"
     if excluded:
         warnings.warn(
