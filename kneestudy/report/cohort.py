@@ -7,6 +7,8 @@ section; any other exception is a bug and propagates.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +17,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from kneestudy.errors import AnalysisError
+from kneestudy.ingest.model import Cohort
 from kneestudy.report._html import DIAGRAM, error_box, esc, figure_svg, items, note, para, table
 from kneestudy.report._tables import adverse_event_table, baseline_table
 from kneestudy.report.analyses import cohort_analyses
@@ -66,9 +69,25 @@ def _h3(anchor: str, title: str) -> Markup:
     return Markup(f'<h3 id="{esc(anchor)}">{esc(title)}</h3>')
 
 
+class _ArmsOnce(Cohort):
+    """The same cohort with its ``arms`` table computed once (read-only use in a report)."""
+
+    @functools.cached_property
+    def arms(self) -> pd.DataFrame:  # type: ignore[override]
+        return Cohort.arms.fget(self)  # type: ignore[attr-defined]
+
+
+def _arms_once(cohort: Any) -> Any:
+    if type(cohort) is not Cohort:
+        return cohort
+    return _ArmsOnce(**{f.name: getattr(cohort, f.name) for f in dataclasses.fields(cohort)})
+
+
 def cohort_section(cohort: Any, anchor: str, settings: Settings) -> Markup:
     """HTML of one cohort: flow, baseline, trajectories, effects, time to pain-free, AEs."""
     from kneestudy import plots
+
+    cohort = _arms_once(cohort)
 
     m = cohort.manifest
     week = float(settings.week if settings.week is not None else m.primary_week)
