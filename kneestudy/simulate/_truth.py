@@ -16,7 +16,8 @@ be checked for bias and coverage against exact targets:
 * ``recovered``: ``P(GRC >= 6)`` by arm and week, and its difference;
 * ``akps_effect_unbounded``: ``-5 x effect``, the AKPS difference before its
   0-100 bounds (approximate: ceiling effects shrink the recorded difference);
-* ``effect_squat_fail`` / ``effect_squat_pass``: the effect by squat test;
+* ``effect_squat_fail`` / ``effect_squat_pass``: the latent effect by squat
+  test, and ``pain_difference_squat_fail`` / ``_pass`` on the recorded scale;
 * ``adverse_events``: the risk of each term by arm.
 """
 
@@ -71,33 +72,22 @@ def truth(model: Model, n: int, seed: int) -> dict[str, Any]:
     for arm in model.arms:
         glute, other = model.arm_effect(arm, weeks)
         for j, t in enumerate(weeks):
-            mp, rec = 0.0, 0.0
-            effs = {}
-            for mult, w in ((fail_mult, pi), (pass_mult, 1.0 - pi)):
+            row = {"arm": arm, "intervention": arm, "week": float(t)}
+            row["latent_effect"] = float(glute[j] + other[j])
+            for name, mult in (("fail", fail_mult), ("pass", pass_mult)):
                 tau = dose * (mult * glute[j] + other[j])  # over adherence nodes
-                effs[mult] = mult * glute[j] + other[j]
+                row[f"latent_{name}"] = float(mult * glute[j] + other[j])
                 if t == 0:
-                    mp += w * b_nodes.mean()
-                    rec = np.nan
+                    row[f"mean_pain_{name}"] = float(b_nodes.mean())
+                    row[f"recovered_{name}"] = np.nan
                     continue
                 m = b_nodes[:, None] - model.natural_improvement * h[j] + tau[None, :]
-                mp += w * _bounded_mean(m, s_y[j]).mean()
-                rec += (
-                    w
-                    * special.ndtr((model.natural_improvement * h[j] - tau - cut6) / s_g[j]).mean()
-                )
-            rows.append(
-                {
-                    "arm": arm,
-                    "intervention": arm,
-                    "week": float(t),
-                    "latent_effect": float(glute[j] + other[j]),
-                    "latent_fail": float(effs[fail_mult]),
-                    "latent_pass": float(effs[pass_mult]),
-                    "mean_pain": float(mp),
-                    "recovered": float(rec),
-                }
-            )
+                row[f"mean_pain_{name}"] = float(_bounded_mean(m, s_y[j]).mean())
+                z = (model.natural_improvement * h[j] - tau - cut6) / s_g[j]
+                row[f"recovered_{name}"] = float(special.ndtr(z).mean())
+            for key in ("mean_pain", "recovered"):
+                row[key] = pi * row[f"{key}_fail"] + (1.0 - pi) * row[f"{key}_pass"]
+            rows.append(row)
     frame = pd.DataFrame(rows)
     comp = frame[frame["arm"] == model.comparator].set_index("week")
     idx = frame["week"]
@@ -109,8 +99,16 @@ def truth(model: Model, n: int, seed: int) -> dict[str, Any]:
         frame["latent_pass"].to_numpy() - comp.loc[idx, "latent_pass"].to_numpy()
     )
     # AKPS moves -5 points per pain point before its 0-100 bounds (approximate target)
-    frame["akps_effect_unbounded"] = value("akps.per_pain_point") * frame["effect"]
-    frame["pain_difference"] = frame["mean_pain"].to_numpy() - comp.loc[idx, "mean_pain"].to_numpy()
+    frame["akps_effect_unbounded"] = value("akps.per_pain_point") * frame["effect"] + 0.0
+    for col in ("mean_pain", "mean_pain_fail", "mean_pain_pass"):
+        diff = frame[col].to_numpy() - comp.loc[idx, col].to_numpy()
+        frame[col.replace("mean_pain", "pain_difference")] = diff
+    frame = frame.rename(
+        columns={
+            "pain_difference_fail": "pain_difference_squat_fail",
+            "pain_difference_pass": "pain_difference_squat_pass",
+        }
+    )
     frame["recovered_difference"] = (
         frame["recovered"].to_numpy() - comp.loc[idx, "recovered"].to_numpy()
     )
@@ -124,6 +122,8 @@ def truth(model: Model, n: int, seed: int) -> dict[str, Any]:
             "effect_squat_pass",
             "mean_pain",
             "pain_difference",
+            "pain_difference_squat_fail",
+            "pain_difference_squat_pass",
             "akps_effect_unbounded",
             "recovered",
             "recovered_difference",

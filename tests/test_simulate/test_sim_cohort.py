@@ -150,6 +150,8 @@ def test_glute_effect_larger_when_squat_test_fails(big_cohort):
         a, b = "glute_strengthening+quadriceps_strengthening", "quadriceps_strengthening"
         diffs[sq] = m[a] - m[b]
         ses[sq] = np.sqrt(v[a] / n[a] + v[b] / n[b])
+    for sq in ("fail", "pass"):  # each subgroup's difference matches its truth
+        assert abs(diffs[sq] - row[f"pain_difference_squat_{sq}"]) < 4 * ses[sq] + 0.005
     # the fail-subgroup effect is more negative, by more than 4 SE of the contrast
     gap = diffs["fail"] - diffs["pass"]
     assert gap < -4 * np.hypot(ses["fail"], ses["pass"])
