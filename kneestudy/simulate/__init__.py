@@ -1,10 +1,16 @@
 """Synthetic trial cohorts for the eight ideas for runner's knee.
 
-:func:`cohort` draws a randomised trial from a generative model whose every
-parameter, with its source or marked as an assumption, sits in
-:mod:`kneestudy.simulate.parameters` (:func:`parameter_table`). The model is
-described in :mod:`kneestudy.simulate._model`; the cohort carries the exact
-true quantities it was drawn from in ``cohort.truth``.
+:func:`cohort` draws a randomised (parallel, possibly multi-arm) trial from a
+generative model whose every parameter, with its source or marked as an
+assumption, sits in :mod:`kneestudy.simulate.parameters`
+(:func:`parameter_table`); :func:`crossover` draws a within-person comparison
+of knee-brace settings. The model is described in
+:mod:`kneestudy.simulate._model`; each cohort carries the exact true
+quantities it was drawn from in ``cohort.truth``. Throughout, *recovered*
+means a global rating of change of 6 or 7 (GRC >= 6), calibrated so that 45%
+of an untreated arm have recovered at 12 weeks and 60% at 52 weeks
+(Collins et al. 2013). Recorded pain has 0.1-point resolution and AKPS whole
+points; the truth is exact (no rounding).
 
 Examples
 --------
