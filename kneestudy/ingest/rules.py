@@ -42,11 +42,17 @@ def participant_positions(
     index = pd.Index(values[pos_first])
     if isinstance(ids, TableState):
         codes, uniques = ids.factorize("participant_id")
-        found_u = index.get_indexer(np.asarray(uniques, dtype=object))
-        pos_u = np.where(found_u >= 0, pos_first[np.maximum(found_u, 0)], -1)
-        return np.where(codes >= 0, pos_u[np.maximum(codes, 0)], -1)
-    found = index.get_indexer(ids.to_numpy())
-    return np.where(found >= 0, pos_first[np.maximum(found, 0)], -1)
+        pos_u = _take(pos_first, index.get_indexer(np.asarray(uniques, dtype=object)))
+        return _take(pos_u, codes)
+    return _take(pos_first, index.get_indexer(ids.to_numpy()))
+
+
+def _take(values: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """``values[idx]`` where ``idx >= 0``, else -1 (safe when ``values`` is empty)."""
+    out = np.full(len(idx), -1, dtype=np.int64)
+    ok = idx >= 0
+    out[ok] = values[idx[ok]]
+    return out
 
 
 def check_codes(state: TableState, column: str, codes: dict[str, str], out: Collector) -> None:

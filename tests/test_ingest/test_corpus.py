@@ -151,3 +151,15 @@ def test_every_failure_collected_at_once(cohort_dir):
     _, report = run_validate(cohort_dir)
     rules = {(f["file"], f["rule"]) for f in report["failures"]}
     assert {(P, "in_range"), (V, "in_range"), (AE, "allowed_values")} <= rules
+
+
+def test_no_participant_ids_at_all(cohort_dir):
+    """Every id empty: each row fails not_null, and nothing crashes."""
+    path = cohort_dir / P
+    lines = path.read_text().split("\n")
+    lines[1:] = [ln.replace(ln.split(",")[0], "", 1) if ln else ln for ln in lines[1:]]
+    path.write_text("\n".join(lines))
+    code, report = run_validate(cohort_dir)
+    assert code == 1
+    assert has_failure(report, P, 2, "participant_id", "not_null")
+    assert has_failure(report, V, 2, "participant_id", "foreign_key")
