@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from _report_standins import install_fakes, make_cohort, make_study
@@ -51,6 +52,14 @@ def test_report_has_every_section(rendered):
     assert "kneestudy report x" in text and "<dt>Seed</dt><dd>7" in text
 
 
+def test_css_is_inlined_verbatim(rendered):
+    # <style> is raw text: entities would not be decoded, so quotes must stay quotes
+    style = rendered[0].split("<style>", 1)[1].split("</style>", 1)[0]
+    css = (Path(rep.__file__).parent / "templates" / "report.css").read_text(encoding="utf-8")
+    assert style.strip() == css.strip()
+    assert "@media print" in style
+
+
 def test_no_network_and_no_javascript(rendered):
     text = rendered[0]
     assert "<script" not in text
@@ -87,7 +96,10 @@ def test_two_runs_identical_except_date(fakes, tmp_path):
 def test_failing_analysis_shows_message_not_crash(monkeypatch, tmp_path):
     install_fakes(monkeypatch, fail_ancova_for="hip-a")
     text = rep.write_html(one_cohort_study(), tmp_path / "r.html").read_text(encoding="utf-8")
-    assert "ANCOVA of pain (glute_strengthening+quadriceps_strengthening) could not be computed" in text
+    assert (
+        "ANCOVA of pain (glute_strengthening+quadriceps_strengthening) could not be computed"
+        in text
+    )
     assert "only one arm has data at week 12" in text
     # the RMST stand-in raises AnalysisError in every cohort
     assert text.count("Restricted mean time could not be computed") == 1
