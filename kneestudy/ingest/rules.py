@@ -97,7 +97,8 @@ def check_cohort_rules(
         week = v.frame["week"].to_numpy(dtype="float64")
         if "withdrawal_week" in p.frame.columns:
             ww = p.frame["withdrawal_week"].to_numpy(dtype="float64")
-            w = np.where(pos >= 0, ww[np.maximum(pos, 0)], np.nan)
+            w = np.full(len(pos), np.nan)
+            w[pos >= 0] = ww[pos[pos >= 0]]
             with np.errstate(invalid="ignore"):
                 late = (pos >= 0) & (week > w)
             if late.any():

@@ -163,3 +163,12 @@ def test_no_participant_ids_at_all(cohort_dir):
     assert code == 1
     assert has_failure(report, P, 2, "participant_id", "not_null")
     assert has_failure(report, V, 2, "participant_id", "foreign_key")
+
+
+def test_header_only_participants(cohort_dir):
+    path = cohort_dir / P
+    path.write_text(path.read_text().split("\n")[0] + "\n")
+    code, report = run_validate(cohort_dir)
+    assert code == 1
+    assert has_failure(report, V, 2, "participant_id", "foreign_key")
+    assert has_failure(report, "cohort.toml", None, "comparator", "comparator_arm")
