@@ -130,7 +130,7 @@ def pain_free_curves(
             tab.text(float(x), y, str(n), ha="center", va="center", fontsize=8)
         name = str(group) if len(str(group)) <= 20 else str(group)[:19] + "…"
         tab.text(
-            -0.01,
+            -0.04,
             y,
             name,
             ha="right",

@@ -42,11 +42,20 @@ def error_box(what: str, exc: BaseException) -> Markup:
     )
 
 
-def _cell(v: Any, digits: int) -> str:
+#: Columns holding counts or weeks: whole numbers are shown without decimals.
+_WHOLE = frozenset(
+    {"week", "n", "n_treatment", "n_comparator", "participants", "studies", "rank", "at_risk",
+     "events", "censored", "events_treatment", "events_comparator", "tau", "df_model"}
+)  # fmt: skip
+
+
+def _cell(v: Any, digits: int, column: str = "") -> str:
     if isinstance(v, float) and math.isnan(v):
         return "–"
     if v is None or v is pd.NA:
         return "–"
+    if column in _WHOLE and isinstance(v, float) and v.is_integer():
+        return esc(str(int(v)))
     return esc(format_number(v, digits))
 
 
@@ -65,12 +74,13 @@ def table(
     heads = list(headers) if headers is not None else [str(c) for c in frame.columns]
     head = "".join(f'<th scope="col">{esc(h)}</th>' for h in heads)
     body = []
+    names = [str(c) for c in frame.columns]
     for row in frame.itertuples(index=False):
         cells = "".join(
-            f'<td class="num">{_cell(v, digits)}</td>'
+            f'<td class="num">{_cell(v, digits, c)}</td>'
             if isinstance(v, (int, float)) and not isinstance(v, bool)
-            else f"<td>{_cell(v, digits)}</td>"
-            for v in row
+            else f"<td>{_cell(v, digits, c)}</td>"
+            for v, c in zip(row, names, strict=True)
         )
         body.append(f"<tr>{cells}</tr>")
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
