@@ -21,7 +21,9 @@ def progress_bar(desc: str) -> tuple[Callable[[str, int, int], None] | None, Cal
 
     def update(step: str, done: int, total: int) -> None:
         if "bar" not in bar:
-            bar["bar"] = tqdm(total=total, desc=desc, unit="step", file=sys.stderr, leave=False)
+            bar["bar"] = tqdm(
+                total=total, desc=desc, unit="step", file=sys.stderr, leave=False, mininterval=0
+            )
         b = bar["bar"]
         b.set_postfix_str(step, refresh=False)
         b.update(done - b.n)

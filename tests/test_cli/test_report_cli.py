@@ -54,3 +54,25 @@ def test_report_invalid_data_exit_1(tmp_path, capsys):
     (folder / "visits.csv").write_text("\n".join(visits) + "\n")
     assert main(["report", str(folder), "--output", str(tmp_path / "r.html")]) == 1
     assert not (tmp_path / "r.html").exists()
+
+
+def test_progress_bar_only_on_a_terminal(monkeypatch):
+    import io
+
+    from kneestudy.cli._progress import progress_bar
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    update, close = progress_bar("report")
+    assert update is None
+    close()
+    fake = Tty()
+    monkeypatch.setattr(sys, "stderr", fake)
+    update, close = progress_bar("report")
+    for done in range(4):
+        update(f"step {done}", done, 3)
+    close()
+    assert "report" in fake.getvalue() and "3/3" in fake.getvalue()
