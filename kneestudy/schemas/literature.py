@@ -48,6 +48,13 @@ class ArmSummaries(pa.DataFrameModel):
     change: Series[pd.BooleanDtype] = pa.Field(
         nullable=True, description="True when mean and sd are change from baseline."
     )
+    source: Optional[Series[str]] = pa.Field(
+        nullable=True, description="Citation of the published figure, or `synthetic`."
+    )
+    population: Optional[Series[str]] = pa.Field(
+        nullable=True, description="Population studied, when not patellofemoral pain."
+    )
+    note: Optional[Series[str]] = pa.Field(nullable=True, description="Free note.")
 
     class Config:
         name = "arm_summaries"
