@@ -11,24 +11,10 @@ from kneestudy.effects._common import arm_codes, at_week, check_arm_data, check_
 from kneestudy.effects.ancova import _design, ols, pooled_baseline_sd
 from kneestudy.effects.responders import responder_table
 from kneestudy.errors import AnalysisError
+from kneestudy.ingest.model import CONTRAST_COLUMNS
 
 __all__ = ["CONTRAST_COLUMNS", "cohort_contrasts"]
 
-CONTRAST_COLUMNS: tuple[str, ...] = (
-    "study_id",
-    "treatment",
-    "comparator",
-    "outcome",
-    "week",
-    "measure",
-    "estimate",
-    "se",
-    "n_treatment",
-    "n_comparator",
-    "source",
-    "population",
-    "risk_of_bias",
-)
 _BINARY = {"recovered": "recovered", "responder": "pain"}
 
 

@@ -35,7 +35,7 @@ import pandas as pd
 
 from kneestudy.interventions import idea_of, label_of
 
-__all__ = ["Cohort", "Manifest", "Study", "TABLES", "toml_dumps"]
+__all__ = ["CONTRAST_COLUMNS", "Cohort", "Manifest", "Study", "TABLES", "toml_dumps"]
 
 #: Table names of a cohort, in the order they are read and reported.
 TABLES: tuple[str, ...] = ("participants", "visits", "adverse_events", "events")
@@ -43,6 +43,23 @@ TABLES: tuple[str, ...] = ("participants", "visits", "adverse_events", "events")
 REQUIRED_TABLES: tuple[str, ...] = ("participants", "visits")
 #: Study-level (literature) tables.
 STUDY_TABLES: tuple[str, ...] = ("arm_summaries", "contrasts")
+#: Columns of a contrasts table produced from a cohort (DESIGN's ``contrasts``
+#: format plus the optional ``population`` and ``risk_of_bias``), in order.
+CONTRAST_COLUMNS: tuple[str, ...] = (
+    "study_id",
+    "treatment",
+    "comparator",
+    "outcome",
+    "week",
+    "measure",
+    "estimate",
+    "se",
+    "n_treatment",
+    "n_comparator",
+    "source",
+    "population",
+    "risk_of_bias",
+)
 
 
 @dataclass(frozen=True)

@@ -20,26 +20,11 @@ import numpy as np
 import pandas as pd
 
 from kneestudy.errors import AnalysisError
+from kneestudy.ingest.model import CONTRAST_COLUMNS
 from kneestudy.survival.cox import cox
 from kneestudy.survival.derive import time_to_pain_free
 
 __all__ = ["cohort_contrasts"]
-
-CONTRAST_COLUMNS = [
-    "study_id",
-    "treatment",
-    "comparator",
-    "outcome",
-    "week",
-    "measure",
-    "estimate",
-    "se",
-    "n_treatment",
-    "n_comparator",
-    "source",
-    "population",
-    "risk_of_bias",
-]
 
 
 def cohort_contrasts(
@@ -123,4 +108,4 @@ def cohort_contrasts(
                 "risk_of_bias": m.risk_of_bias,
             }
         )
-    return pd.DataFrame(rows, columns=CONTRAST_COLUMNS)
+    return pd.DataFrame(rows, columns=list(CONTRAST_COLUMNS))
