@@ -88,6 +88,7 @@ def summary_section(study: Any, comparison: Any, outcome: str, week: float) -> M
             f"{_fmt(d['ci_high'])}); certainty {d.get('certainty', '–')}, {sure}. "
             f"{d.get('verdict', '')}".strip()
         )
+    out.extend(_side_effect_claims(study))
     missing = t[t["estimate"].isna()]["label"].tolist()
     if len(ranked):
         best = ranked.iloc[0]
@@ -105,6 +106,40 @@ def summary_section(study: Any, comparison: Any, outcome: str, week: float) -> M
     if missing:
         out.append(note("No data on: " + ", ".join(map(str, missing)) + "."))
     return Markup("").join(out)
+
+
+def _side_effect_claims(study: Any) -> list[Markup]:
+    """Glucosamine is said to have "no known side effects": what the cohorts show."""
+    from kneestudy.report._tables import adverse_event_table
+
+    lines = []
+    for c in study.cohorts:
+        if c.adverse_events is None:
+            continue
+        arms = c.arms
+        gluc = arms.loc[arms["idea"] == "glucosamine", "arm"].tolist()
+        if not gluc or not arms["is_comparator"].any():
+            continue
+        ae = adverse_event_table(c).set_index("arm")
+        comp = str(arms.loc[arms["is_comparator"], "arm"].iloc[0])
+        for arm in gluc:
+            r = ae.loc[arm]
+            lines.append(
+                f"{c.title}: {int(r['with_event'])} of {int(r['n'])} on {arm} "
+                f"({100 * r['risk']:.0f}%) had at least one adverse event, against "
+                f"{int(ae.loc[comp, 'with_event'])} of {int(ae.loc[comp, 'n'])} on {comp}; "
+                f"risk ratio {_fmt(r['rr'])} (95% CI {_fmt(r['rr_ci_low'])} to "
+                f"{_fmt(r['rr_ci_high'])})."
+            )
+    if not lines:
+        return []
+    return [
+        para(
+            'Glucosamine is often said to have "no known side effects". Adverse events in '
+            "the cohorts that test it:"
+        ),
+        items(lines),
+    ]
 
 
 def comparison_section(comparison: Any) -> Markup:

@@ -48,3 +48,20 @@ def test_smd_and_baseline_table():
     assert smd_col in b.columns
     sex = b[b["characteristic"] == "Female"].iloc[0]
     assert sex[smd_col] == pytest.approx(0.0, abs=1e-12)  # 6 of 12 female in both arms
+
+
+def test_summary_answers_the_no_side_effects_claim():
+    from kneestudy.ingest.model import Study
+    from kneestudy.report.study import _side_effect_claims
+
+    c = make_cohort(
+        cohort_id="gluc",
+        title="Glucosamine vs placebo",
+        arms=(("Glucosamine", "glucosamine"), ("Placebo", "placebo")),
+    )
+    text = "".join(_side_effect_claims(Study(study_id="s", title="s", cohorts=[c])))
+    assert "no known side effects" in text
+    assert "2 of 12 on Glucosamine (17%)" in text and "0 of 12 on Placebo" in text
+    assert "risk ratio 5.00" in text
+    # no glucosamine arm: nothing said
+    assert _side_effect_claims(Study(study_id="s", title="s", cohorts=[make_cohort()])) == []
