@@ -122,3 +122,18 @@ def test_progress_callback(rendered):
     seen = rendered[1]
     assert seen[-1][0] == seen[-1][1] and len(seen) >= 5
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+def test_real_analyses_single_arm_cohort_gets_messages(tmp_path):
+    """With kneestudy's own analyses: a single-arm cohort explains what cannot be done."""
+    import dataclasses
+
+    single = make_cohort(cohort_id="single", arms=(("Hip", "glute_strengthening"),))
+    single.manifest = dataclasses.replace(single.manifest, design="single_arm", comparator=None)
+    study = Study(study_id="s", title="s", cohorts=[single])
+    text = rep.write_html(study, tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "MMRM of pain could not be computed" in text
+    assert "a between-arm effect needs a comparator arm" in text
+    assert "Log-rank test could not be computed" in text
+    assert "Enrolled" in text and "Randomised" not in text  # single-arm flow diagram
+    assert 'id="cohort-1-adverse-events"' in text
