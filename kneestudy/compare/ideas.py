@@ -116,15 +116,32 @@ def _verdict(label: str, level: str, est: float, lo: float, hi: float, outcome: 
     ratio = measure in ("logOR", "logHR")
     up = est > 0
     verb = ("raises" if up else "lowers") if not ratio else ("increases" if up else "reduces")
-    size = f"{math.exp(est):.2f}-fold" if ratio else f"by about {abs(est):.2g}"
+    size, mcid_text = _size_words(est, outcome, measure, threshold)
     hedge = {"high": "", "moderate": "probably ", "low": "may ", "very low": None}[level]
     if hedge is None:
         return f"We are very uncertain whether {label.lower()} changes {what}{when}."
     important = abs(est) >= threshold if math.isfinite(threshold) else False
-    tail = "a clinically important difference" if important else "less than the MCID"
+    tail = f"{'at least' if important else 'less than'} the MCID of {mcid_text}"
     if hedge == "may ":
         verb = verb[:-1] if verb.endswith("s") else verb
     return f"{label} {hedge}{verb} {what} {size}{when} compared with control ({tail})."
+
+
+def _size_words(est: float, outcome: str, measure: str, threshold: float) -> tuple[str, str]:
+    """Size of an effect and the MCID in words, with their units (display only)."""
+    if measure in ("logOR", "logHR"):
+        name = "odds" if measure == "logOR" else "hazard"
+        return (
+            f"{math.exp(est):.2f}-fold ({name} ratio)",
+            f"{'an' if name == 'odds' else 'a'} {name} ratio of {math.exp(threshold):.2g}, an assumed value",
+        )
+    if measure == "SMD":
+        return (
+            f"by about {abs(est):.2g} standard deviations",
+            f"{threshold:g} standard deviations, an assumed value",
+        )
+    unit = {"pain": "points on the 0–10 scale", "akps": "AKPS points"}.get(outcome, "units")
+    return f"by about {abs(est):.2g} {unit}", f"{threshold:g} {unit}"
 
 
 def compare_ideas(

@@ -75,7 +75,7 @@ TABLE: tuple[tuple[str, float, str, str], ...] = (
     ("variation.person_sd", 1.2, "points 0-10", f"{_A}: random deviation of each person's recovery"),
     ("variation.visit_sd", 1.0, "points 0-10", f"{_A}: visit-to-visit residual"),
     ("variation.ar1_per_week", 0.9, "correlation", f"{_A}: residual correlation one week apart (AR(1))"),
-    ("variation.grc_sd", 0.8, "points 0-10", f"{_A}: noise of the global rating beyond pain change"),
+    ("variation.grc_sd", 2.0, "points 0-10", f"{_A}: noise of the global rating beyond pain change; GRC then correlates about 0.5 with pain change"),
     # GRC thresholds on perceived improvement (pain points); 6+ threshold is calibrated.
     ("grc.cut_2", -2.5, "points 0-10", f"{_A}: much worse / worse"),
     ("grc.cut_3", -1.5, "points 0-10", f"{_A}: worse / slightly worse"),

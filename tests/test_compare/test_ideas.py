@@ -88,3 +88,15 @@ def test_direction_for_higher_is_better(study):
     res = compare_ideas(Study(study_id="t", title="t", contrasts=c), outcome="akps")
     t = res.table.set_index("idea")
     assert t.loc["glute_strengthening", "rank"] == 1
+
+
+def test_verdict_states_the_scale_of_the_effect():
+    # The size in a verdict must carry its unit: an SMD of -1.8 is not "1.8 points".
+    from kneestudy.compare.ideas import _verdict
+
+    smd = _verdict("Glute", "moderate", -1.8, -2.3, -1.2, "pain", "SMD", 12, 0.5)
+    assert "standard deviations" in smd and "points" not in smd
+    md = _verdict("Glute", "moderate", -1.5, -2.3, -0.8, "pain", "MD", 12, 2.0)
+    assert "1.5 points on the 0–10 scale" in md and "less than the MCID of 2 points" in md
+    ratio = _verdict("Glute", "high", 0.5, 0.2, 0.8, "recovered", "logOR", 12, 0.405)
+    assert "1.65-fold (odds ratio)" in ratio and "an odds ratio of 1.5" in ratio

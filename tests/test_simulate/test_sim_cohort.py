@@ -258,9 +258,10 @@ def test_akps_and_grc_follow_pain(big_cohort):
     v = c.long("pain")
     assert v[["pain", "akps"]].corr().iloc[0, 1] < -0.6
     post = v[v["week"] > 0]
-    # GRC ranks with the fall in pain (Spearman)
+    # GRC ranks with the fall in pain (Spearman), moderately: a global rating
+    # carries more than the pain score (variation.grc_sd), as in real trials.
     rho = post["grc"].astype(float).rank().corr(post["change"].rank())
-    assert rho < -0.6
+    assert -0.75 < rho < -0.4
 
 
 def test_adverse_event_risks_match_truth(big_cohort):
