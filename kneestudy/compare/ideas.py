@@ -46,8 +46,9 @@ class IdeasComparison(Result):
     reference : str
     table : DataFrame
         One row per idea (registry order): idea, label, studies, participants,
-        estimate, ci_low, ci_high, pi_low, pi_high, p_score, rank, certainty,
-        reasons, verdict.
+        estimate, ci_low, ci_high, pi_low, pi_high, p_score, rank (1 = best
+        P-score among the ideas with evidence), network_rank (rank among all
+        network nodes, comparators included), certainty, reasons, verdict.
     network : NetworkResult or None
     contrasts : DataFrame
         Every input row with its nodes, ``status`` and ``reason``.
@@ -240,11 +241,14 @@ def compare_ideas(
     for c in ("estimate", "se", "ci_low", "ci_high", "pi_low", "pi_high", "p_score"):
         if c not in table:
             table[c] = np.nan
-    if "rank" not in table:
-        table["rank"] = pd.NA
-    table["rank"] = table["rank"].astype("Int64")
+    # Rank among the ideas with evidence (1 = highest P-score), not among all
+    # network nodes: the comparators (control, knee exercise) are not ranked here.
+    table["network_rank"] = table["rank"] if "rank" in table else pd.NA
+    table["network_rank"] = table["network_rank"].astype("Int64")
+    table["rank"] = table["p_score"].rank(ascending=False, method="min").astype("Int64")
     cols = ["idea", "label", "studies", "participants", "estimate", "se", "ci_low", "ci_high",
-            "pi_low", "pi_high", "p_score", "rank", "certainty", "reasons", "verdict"]  # fmt: skip
+            "pi_low", "pi_high", "p_score", "rank", "network_rank", "certainty", "reasons",
+            "verdict"]  # fmt: skip
     return IdeasComparison(
         outcome=outcome, week=float(week), measure=measure, reference=reference,
         table=table[cols], network=net, contrasts=rows,

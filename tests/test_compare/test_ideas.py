@@ -100,3 +100,16 @@ def test_verdict_states_the_scale_of_the_effect():
     assert "1.5 points on the 0–10 scale" in md and "less than the MCID of 2 points" in md
     ratio = _verdict("Glute", "high", 0.5, 0.2, 0.8, "recovered", "logOR", 12, 0.405)
     assert "1.65-fold (odds ratio)" in ratio and "an odds ratio of 1.5" in ratio
+
+
+def test_ranks_are_among_the_ideas_not_the_comparators():
+    import warnings
+
+    import kneestudy as ks
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        t = ks.compare_ideas(ks.datasets.demo_study(), outcome="pain", week=12).table
+    ranked = t.dropna(subset=["p_score"]).sort_values("p_score", ascending=False)
+    assert list(ranked["rank"]) == list(range(1, len(ranked) + 1))
+    assert (ranked["network_rank"] >= ranked["rank"]).all()
