@@ -309,6 +309,17 @@ def _survival(
         out.append(err)
         if cx is not None:
             frame = cx.table if isinstance(getattr(cx, "table", None), pd.DataFrame) else None
+            infinite = tuple(getattr(cx, "infinite", ()) or ())
+            if infinite:
+                out.append(
+                    note(
+                        "The Cox fit did not converge to a finite value for "
+                        + ", ".join(infinite)
+                        + " (e.g. no one in an arm became pain-free): that hazard ratio is "
+                        "not estimable; read the curves and the log-rank test instead.",
+                        kind="analysis-error",
+                    )
+                )
             out.append(
                 table(
                     frame if frame is not None else result_frame(cx),

@@ -137,3 +137,10 @@ def test_real_analyses_single_arm_cohort_gets_messages(tmp_path):
     assert "Log-rank test could not be computed" in text
     assert "Enrolled" in text and "Randomised" not in text  # single-arm flow diagram
     assert 'id="cohort-1-adverse-events"' in text
+
+
+def test_real_cox_with_no_events_in_an_arm_is_flagged(tmp_path):
+    # in this small cohort nobody on usual care reaches pain <= 1: the Cox estimate diverges
+    study = Study(study_id="s", title="s", cohorts=[make_cohort(cohort_id="two")])
+    text = rep.write_html(study, tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "hazard ratio is not estimable" in text
