@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from kneestudy.report.cohort import Settings, cohort_section
+from kneestudy.report.cohort import Settings, cohort_section, warning_notes
 from kneestudy.report.study import (
     comparison_section,
     methods_section,
@@ -78,7 +78,8 @@ def render_html(
 
     cmp_week = float(week) if week is not None else 12.0
     tick("comparing the eight ideas")
-    comparison = study_analyses(study, outcome=outcome, week=cmp_week)["comparison"]
+    study_results = study_analyses(study, outcome=outcome, week=cmp_week)
+    comparison = study_results["comparison"]
     cmp_error = None
     if not isinstance(comparison, AnalysisError):
         settings.used["comparison"] = {
@@ -106,7 +107,8 @@ def render_html(
             "title": "The eight ideas compared",
             "klass": "comparison",
             "synthetic": False,
-            "body": cmp_error if comparison is None else comparison_section(comparison),
+            "body": (cmp_error if comparison is None else comparison_section(comparison))
+            + warning_notes(study_results["warnings"]),
         }
     )
     for i, cohort in enumerate(study.cohorts, start=1):

@@ -108,11 +108,16 @@ def _cohort_analyses(
 def study_analyses(
     study: Any, *, outcome: str = "pain", week: float | None = None
 ) -> dict[str, Any]:
-    """The comparison of the eight ideas (``comparison``) at ``week`` (default 12)."""
+    """The comparison of the eight ideas (``comparison``) at ``week`` (default 12).
+
+    ``warnings`` lists the warnings the comparison gave, for the report to show.
+    """
     from kneestudy.compare import compare_ideas
 
-    return {
-        "comparison": run(
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        comparison = run(
             compare_ideas, study, outcome=outcome, week=float(week) if week is not None else 12.0
         )
-    }
+    notes = [f"{w.category.__name__}: {w.message}" for w in caught]
+    return {"comparison": comparison, "warnings": list(dict.fromkeys(notes))}

@@ -22,7 +22,7 @@ from kneestudy.report._html import DIAGRAM, error_box, esc, figure_svg, items, n
 from kneestudy.report._tables import adverse_event_table, baseline_table
 from kneestudy.report.analyses import cohort_analyses
 
-__all__ = ["Settings", "attempt", "cohort_section", "result_frame"]
+__all__ = ["Settings", "attempt", "cohort_section", "result_frame", "warning_notes"]
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,17 @@ def _arms_once(cohort: Any) -> Any:
     if type(cohort) is not Cohort:
         return cohort
     return _ArmsOnce(**{f.name: getattr(cohort, f.name) for f in dataclasses.fields(cohort)})
+
+
+def warning_notes(notes: list[str]) -> Markup:
+    """The warnings analyses gave (participants left out and why, …), shown not hidden."""
+    if not notes:
+        return Markup("")
+    return (
+        Markup('<div class="warnings"><strong>Notes from the analyses</strong>')
+        + items(notes)
+        + Markup("</div>")
+    )
 
 
 def cohort_section(cohort: Any, anchor: str, settings: Settings) -> Markup:
@@ -155,10 +166,7 @@ def cohort_section(cohort: Any, anchor: str, settings: Settings) -> Markup:
     # Time to pain-free
     parts.append(_h3(f"{anchor}-survival", "Time to pain-free"))
     parts.extend(_survival(cohort, results, comp, settings))
-    if results.get("warnings"):
-        parts.append(Markup('<div class="warnings"><strong>Notes from the analyses</strong>'))
-        parts.append(items(results["warnings"]))
-        parts.append(Markup("</div>"))
+    parts.append(warning_notes(results.get("warnings", [])))
 
     # Adverse events
     parts.append(_h3(f"{anchor}-adverse-events", "Adverse events"))

@@ -144,3 +144,5 @@ def test_real_cox_with_no_events_in_an_arm_is_flagged(tmp_path):
     study = Study(study_id="s", title="s", cohorts=[make_cohort(cohort_id="two")])
     text = rep.write_html(study, tmp_path / "r.html").read_text(encoding="utf-8")
     assert "hazard ratio is not estimable" in text
+    # the comparison's warning (a one-study network) is shown, not lost
+    assert "a network of a single study" in text
