@@ -38,11 +38,21 @@ class TableState:
     fatal: bool = False
     raw_na: dict = field(default_factory=dict)
     factorized: dict = field(default_factory=dict)
+    #: text columns factorised by the reader whose canonical column is the
+    #: text as read (name -> (codes, uniques); see ``RawTable.codes``)
+    text_codes: dict = field(default_factory=dict)
 
     def factorize(self, column: str) -> tuple[np.ndarray, np.ndarray]:
-        """``pandas.factorize`` of a canonical column, computed once (missing -> -1)."""
+        """Codes of a canonical column, computed once (missing -> -1).
+
+        ``pandas.factorize``, or the reader's factorisation of a text column
+        (whose ``uniques`` may be in another order and hold unused values).
+        """
         if column not in self.factorized:
-            self.factorized[column] = pd.factorize(self.frame[column])
+            if column in self.text_codes:
+                self.factorized[column] = self.text_codes[column]
+            else:
+                self.factorized[column] = pd.factorize(self.frame[column])
         return self.factorized[column]
 
     @property
@@ -99,10 +109,17 @@ def convert_table(
             out.note(name, file, col, f"extra column '{col}' is not in the schema; kept as read")
             converted[col] = frame[col]
             continue
+        fc = raw.codes.get(col)
+        if fc is not None and cs.kind in ("str", "category"):
+            state.text_codes[col] = fc
+            state.raw_na[col] = fc[0] < 0
+            converted[col] = frame[col]  # text as read is the canonical text
+            continue
         state.raw_na[col] = frame[col].isna().to_numpy()
         converted[col] = _convert_column(state, frame[col], cs, out)
     missing = [c for c in spec.required if c not in frame.columns]
-    canon = pd.DataFrame(converted, index=pd.RangeIndex(n))
+    # copy=False: no consolidation of the columns into 2-D blocks (a full copy)
+    canon = pd.DataFrame(converted, index=pd.RangeIndex(n), copy=False)
     state.frame = canon
     for col in missing:
         state.fail_table(out, col, "missing_column", f"required column '{col}' is missing")
@@ -130,7 +147,7 @@ def _convert_column(state: TableState, s: pd.Series, cs: ColumnSpec, out: Collec
             num = pd.Series(np.full(len(s), np.nan), index=s.index)
             failed = notna
         elif pd.api.types.is_numeric_dtype(s.dtype):
-            num = s.astype("float64")
+            num = s.astype("float64", copy=False)  # no copy when already float64
             failed = np.zeros(len(s), dtype=bool)
         else:
             is_bool = s.map(lambda v: isinstance(v, bool), na_action="ignore").eq(True)
@@ -221,6 +238,9 @@ def _as_text(s: pd.Series) -> pd.Series:
 
 def _check_column(state: TableState, s: pd.Series, cs: ColumnSpec, out: Collector) -> None:
     name = cs.name
+    if name in state.text_codes:
+        _check_text_codes(state, cs, out)
+        return
     raw_isna = state.raw_na[name]
     if cs.kind in ("str", "category"):
         isna = raw_isna
@@ -266,6 +286,41 @@ def _check_column(state: TableState, s: pd.Series, cs: ColumnSpec, out: Collecto
             state.fail(out, dup, name, "unique", msg)
 
 
+def _check_text_codes(state: TableState, cs: ColumnSpec, out: Collector) -> None:
+    """The checks of :func:`_check_column` on a factorised text column.
+
+    Each check runs once per distinct value and is mapped to the rows by the
+    codes; failures are the same as those of the row-wise path.
+    """
+    name = cs.name
+    codes, uniques = state.text_codes[name]
+    present = codes >= 0
+    if not cs.nullable:
+        state.fail(out, ~present, name, "not_null", f"{name} must not be empty")
+    if cs.allowed is not None:
+        where = pd.Index(list(cs.allowed)).get_indexer(uniques)  # -1 = not allowed
+        at = np.append(where, -1)[codes]
+        state.fail(
+            out,
+            present & (at < 0),
+            name,
+            "allowed_values",
+            f"{name} must be one of {', '.join(map(str, cs.allowed))}",
+        )
+        if cs.kind == "category":
+            state.frame[name] = pd.Categorical.from_codes(at, dtype=cs.dtype)
+    if cs.pattern is not None:
+        ok = np.append(_matches(pd.Series(uniques, dtype=object), cs.pattern), True)
+        state.fail(out, present & ~ok[codes], name, "pattern", f"{name} must match {cs.pattern}")
+    if cs.unique:
+        counts = np.bincount(codes[present], minlength=len(uniques))
+        dup = present & (np.append(counts, 0)[codes] > 1)
+        if dup.any():
+            first = _first_rows(_codes(state, [name]), state.rows)
+            msg = np.array([f"{name} repeats line {r}" for r in first], dtype=object)
+            state.fail(out, dup, name, "unique", msg)
+
+
 def _matches(s: pd.Series, pattern: str) -> np.ndarray:
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -290,7 +345,10 @@ def _codes(state: TableState, cols: list[str]) -> np.ndarray:
 
 def _duplicated(key: np.ndarray, cols: list[str], state: TableState) -> np.ndarray:
     """Rows whose key repeats (rows with a missing key part are not compared)."""
-    dup = pd.Series(key).duplicated(keep=False).to_numpy()
+    if len(key) and key.max() <= 8 * len(key) + 1024:  # dense keys: count, do not hash
+        dup = np.bincount(key)[key] > 1
+    else:
+        dup = pd.Series(key).duplicated(keep=False).to_numpy()
     for c in cols:
         dup &= ~state.raw_na[c] if c in state.raw_na else state.frame[c].notna().to_numpy()
     return dup

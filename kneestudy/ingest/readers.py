@@ -61,6 +61,10 @@ class RawTable:
     rows: np.ndarray
     format: str
     unparsed: list[tuple[int | None, str, str]] = field(default_factory=list)
+    #: Text columns factorised while reading: name -> (codes, uniques), with
+    #: ``frame[name]`` equal to ``uniques[codes]`` (code -1 = missing). Checks
+    #: then run once per distinct value instead of once per row.
+    codes: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
 
 def read_table(path: str | Path, text_columns: tuple[str, ...] = ()) -> pd.DataFrame:
@@ -100,9 +104,10 @@ def read_raw(path: Path, text_columns: frozenset[str] = frozenset()) -> RawTable
         raise TableReadError(path, "file not found", rule="missing_file")
     if kind == "csv":
         return _read_csv(path, text_columns)
+    codes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     try:
         if kind == "parquet":
-            frame = _read_parquet(path)
+            frame, codes = _read_parquet(path)
         elif kind == "excel":
             return _read_excel(path)
         elif kind == "sas":
@@ -125,7 +130,7 @@ def read_raw(path: Path, text_columns: frozenset[str] = frozenset()) -> RawTable
     frame.index = pd.RangeIndex(len(frame))  # in place: no copy of the data
     if kind != "parquet":
         frame = _blank_to_null(frame)
-    return RawTable(frame, np.arange(1, len(frame) + 1, dtype=np.int64), kind)
+    return RawTable(frame, np.arange(1, len(frame) + 1, dtype=np.int64), kind, codes=codes)
 
 
 def _short(exc: BaseException) -> str:
@@ -166,27 +171,67 @@ def _blank_to_null(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _arrow_blank_to_null(table):
-    """Blank strings to null in an Arrow table's text columns."""
+def factorize_text(column, blank_to_null: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Codes and distinct values of an Arrow text column, by one hash pass in Arrow.
+
+    Returns ``(codes, uniques)``: ``codes`` int64 with -1 for a missing value
+    (and, with ``blank_to_null``, for an empty or blank one), ``uniques`` an
+    object array of ``str``. The order of ``uniques`` is not that of
+    ``pandas.factorize`` and may hold values no row uses (a blank one).
+    """
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    for i, f in enumerate(table.schema):
-        if pa.types.is_string(f.type) or pa.types.is_large_string(f.type):
-            col = table.column(i)
-            blank = pc.equal(pc.utf8_trim_whitespace(col), "")
-            if pc.any(blank).as_py():
-                col = pc.if_else(blank, pa.scalar(None, f.type), col)
-                table = table.set_column(i, f.name, col)
-    return table
+    if not pa.types.is_dictionary(column.type):
+        column = pc.dictionary_encode(column)
+    arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    codes = arr.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+    dictionary = arr.dictionary
+    drop = dictionary.is_null()
+    if blank_to_null:
+        drop = pc.or_kleene(drop, pc.equal(pc.utf8_trim_whitespace(dictionary), ""))
+    drop_u = drop.to_numpy(zero_copy_only=False).astype(bool, copy=False)
+    if drop_u.any():
+        codes = np.where(np.append(drop_u, False)[codes], -1, codes)
+    return codes, dictionary.to_numpy(zero_copy_only=False).astype(object, copy=False)
 
 
-def _read_parquet(path: Path) -> pd.DataFrame:
+def text_values(codes: np.ndarray, uniques: np.ndarray) -> np.ndarray:
+    """``uniques[codes]`` as an object array, ``None`` where the code is -1."""
+    ext = np.empty(len(uniques) + 1, dtype=object)
+    ext[:-1] = uniques
+    ext[-1] = None
+    return ext[codes]
+
+
+def _is_text(t) -> bool:
+    import pyarrow as pa
+
+    return pa.types.is_string(t) or pa.types.is_large_string(t)
+
+
+def _read_parquet(path: Path) -> tuple[pd.DataFrame, dict[str, tuple[np.ndarray, np.ndarray]]]:
+    """Parquet: text columns decoded once per distinct value (dictionary reads)."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = pq.read_table(path)
-    _check_duplicates(path, table.column_names)
-    return _arrow_blank_to_null(table).to_pandas()
+    schema = pq.read_schema(path)
+    _check_duplicates(path, schema.names)
+    meta = schema.pandas_metadata or {}
+    index_cols = {c for c in meta.get("index_columns", []) if isinstance(c, str)}
+    text = [f.name for f in schema if _is_text(f.type) and f.name not in index_cols]
+    table = pq.read_table(path, read_dictionary=text or None)
+    codes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for name in text:
+        i = table.schema.get_field_index(name)
+        codes[name] = factorize_text(table.column(i), blank_to_null=True)
+        # a cheap placeholder keeps the pandas metadata (index, dtypes) intact
+        table = table.set_column(i, name, pa.nulls(table.num_rows))
+    frame = table.to_pandas(split_blocks=True)
+    del table
+    for name, (c, u) in codes.items():
+        frame[name] = text_values(c, u)
+    return frame, codes
 
 
 def _read_excel(path: Path) -> RawTable:
@@ -313,12 +358,17 @@ def _parse_csv(
     else:
         rows = np.arange(2, n + 2, dtype=np.int64)
     columns = {}
+    codes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for name in header:
         arr = table.column(name)
-        columns[name] = arr.to_pandas()
-    frame = pd.DataFrame(columns)
+        if name in text_columns and _is_text(arr.type):
+            codes[name] = factorize_text(arr)
+            columns[name] = pd.Series(text_values(*codes[name]), dtype=object)
+        else:
+            columns[name] = arr.to_pandas()
+    frame = pd.DataFrame(columns, copy=False)
     frame.index = pd.RangeIndex(n)
-    return RawTable(frame, rows, "csv", unparsed=list(bad))
+    return RawTable(frame, rows, "csv", unparsed=list(bad), codes=codes)
 
 
 def _line_numbers(data: bytes, skipped: set[int], n: int) -> tuple[np.ndarray, dict[int, int]]:

@@ -30,21 +30,50 @@ def participant_positions(
     Either argument may be a table's state, whose factorised ``participant_id``
     is then reused: only the distinct ids are hashed and looked up.
     """
+    if isinstance(participants, TableState) and isinstance(ids, TableState):
+        return _positions_by_codes(participants, ids)
     if isinstance(participants, TableState):
-        codes, _ = participants.factorize("participant_id")
-        _, pos_first = np.unique(codes, return_index=True)  # first row of each id
-        pos_first = pos_first[codes[pos_first] >= 0]
-        values = participants.frame["participant_id"].to_numpy()
-    else:
-        first = ~participants.duplicated(keep="first").to_numpy() & participants.notna().to_numpy()
-        pos_first = np.flatnonzero(first)
-        values = participants.to_numpy()
-    index = pd.Index(values[pos_first])
+        participants = participants.frame["participant_id"]
+    first = ~participants.duplicated(keep="first").to_numpy() & participants.notna().to_numpy()
+    pos_first = np.flatnonzero(first)
+    index = pd.Index(participants.to_numpy()[pos_first])
     if isinstance(ids, TableState):
-        codes, uniques = ids.factorize("participant_id")
-        pos_u = _take(pos_first, index.get_indexer(np.asarray(uniques, dtype=object)))
-        return _take(pos_u, codes)
+        ids = ids.frame["participant_id"]
     return _take(pos_first, index.get_indexer(ids.to_numpy()))
+
+
+def _positions_by_codes(participants: TableState, ids: TableState) -> np.ndarray:
+    """:func:`participant_positions` from both tables' codes: only distinct ids are hashed."""
+    codes, uniques = participants.factorize("participant_id")
+    k = len(uniques)
+    if k == len(codes) and np.array_equal(codes, np.arange(k)):
+        first = np.append(np.arange(k, dtype=np.int64), -1)  # distinct ids in row order
+    else:
+        first = np.full(k + 1, -1, dtype=np.int64)  # first row of each code; slot k: missing
+        present = np.flatnonzero(codes >= 0)
+        used, at = np.unique(codes[present], return_index=True)
+        first[used] = present[at]
+    id_codes, id_uniques = ids.factorize("participant_id")
+    uniques = np.asarray(uniques, dtype=object)
+    id_uniques = np.asarray(id_uniques, dtype=object)
+    if len(uniques) == len(id_uniques) and _same_values(uniques, id_uniques):
+        pos_u = first[:k]  # both tables list the same ids in the same order
+    else:
+        # one hash pass over both sets of distinct ids gives each id's code in participants
+        joint, _ = pd.factorize(np.concatenate([uniques, id_uniques]))
+        to_code = np.full(len(joint) + 1, k, dtype=np.int64)  # joint code -> participant code
+        mine = joint[:k]
+        to_code[mine[mine >= 0]] = np.flatnonzero(mine >= 0)
+        pos_u = first[to_code[joint[k:]]]  # joint -1 (a missing id) lands on slot k too
+    return np.append(pos_u, -1)[id_codes]
+
+
+def _same_values(a: np.ndarray, b: np.ndarray) -> bool:
+    """True when two object arrays hold equal values position by position (as hashing would)."""
+    try:
+        return bool(np.asarray(a == b, dtype=bool).all())
+    except (TypeError, ValueError):
+        return False
 
 
 def _take(values: np.ndarray, idx: np.ndarray) -> np.ndarray:
@@ -60,20 +89,31 @@ def check_codes(state: TableState, column: str, codes: dict[str, str], out: Coll
     if column not in state.frame.columns:
         return
     s = state.frame[column]
+    if column in state.text_codes:  # one check per distinct code, mapped to the rows
+        rc, uniq = state.text_codes[column]
+        msgs = np.array(
+            [_unknown_message(unknown_codes(u, codes)) for u in uniq] + [None], dtype=object
+        )
+        bad_u = np.array([m is not None for m in msgs], dtype=bool)
+        state.fail(out, bad_u[rc], column, "known_code", msgs[rc])
+        return
     uniq = pd.unique(s.dropna())
     unknown = {u: unknown_codes(u, codes) for u in uniq}
     bad_values = [u for u, parts in unknown.items() if parts]
     if not bad_values:
         return
     mask = s.isin(bad_values).to_numpy()
-    msg = s.map(
-        lambda v: (
-            f"unknown intervention code(s) {', '.join(repr(p) for p in unknown[v])}; "
-            "use a registry code or declare it in the manifest's [codes] table"
-        ),
-        na_action="ignore",
-    ).to_numpy(dtype=object)
+    msg = s.map(lambda v: _unknown_message(unknown[v]), na_action="ignore").to_numpy(dtype=object)
     state.fail(out, mask, column, "known_code", msg)
+
+
+def _unknown_message(parts: list[str]) -> str | None:
+    if not parts:
+        return None
+    return (
+        f"unknown intervention code(s) {', '.join(repr(p) for p in parts)}; "
+        "use a registry code or declare it in the manifest's [codes] table"
+    )
 
 
 def check_cohort_rules(
@@ -90,17 +130,19 @@ def check_cohort_rules(
     v = tables.get("visits")
     if v is not None and not v.fatal:
         pos = participant_positions(p, v)
-        missing = (pos < 0) & ~v.raw_na["participant_id"]
+        found = pos >= 0
+        missing = ~found & ~v.raw_na["participant_id"]
         v.fail(
             out, missing, "participant_id", "foreign_key", "participant_id is not in participants"
         )
         week = v.frame["week"].to_numpy(dtype="float64")
+        ww = None
         if "withdrawal_week" in p.frame.columns:
             ww = p.frame["withdrawal_week"].to_numpy(dtype="float64")
-            w = np.full(len(pos), np.nan)
-            w[pos >= 0] = ww[pos[pos >= 0]]
+        if ww is not None and not np.isnan(ww).all():  # skipped when nobody withdrew
+            w = np.append(ww, np.nan)[pos]  # position -1 (not found): NaN, never late
             with np.errstate(invalid="ignore"):
-                late = (pos >= 0) & (week > w)
+                late = week > w
             if late.any():
                 msg = np.empty(len(week), dtype=object)
                 msg[late] = [
@@ -108,7 +150,7 @@ def check_cohort_rules(
                     for a, b in zip(week[late], w[late], strict=True)
                 ]
                 v.fail(out, late, "week", "after_withdrawal", msg)
-        base = (week == 0) & (pos >= 0) & ~v.bad
+        base = (week == 0) & found & ~v.bad
         has_base = np.zeros(p.n, dtype=bool)
         has_base[pos[base]] = True
         no_base = ~has_base & ~p.raw_na["participant_id"]
