@@ -73,6 +73,7 @@ def summary_section(study: Any, comparison: Any, outcome: str, week: float) -> M
         )
     if comparison is None:
         out.append(para("The comparison of the ideas could not be computed (see below)."))
+        out.extend(_side_effect_claims(study))
         return Markup("").join(out)
     t = comparison.table.copy()
     measure = str(getattr(comparison, "measure", "effect"))
@@ -88,7 +89,6 @@ def summary_section(study: Any, comparison: Any, outcome: str, week: float) -> M
             f"{_fmt(d['ci_high'])}); certainty {d.get('certainty', '–')}, {sure}. "
             f"{d.get('verdict', '')}".strip()
         )
-    out.extend(_side_effect_claims(study))
     missing = t[t["estimate"].isna()]["label"].tolist()
     if len(ranked):
         best = ranked.iloc[0]
@@ -105,6 +105,7 @@ def summary_section(study: Any, comparison: Any, outcome: str, week: float) -> M
     out.append(items(lines))
     if missing:
         out.append(note("No data on: " + ", ".join(map(str, missing)) + "."))
+    out.extend(_side_effect_claims(study))
     return Markup("").join(out)
 
 
