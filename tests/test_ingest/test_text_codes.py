@@ -1,0 +1,135 @@
+"""Text columns factorised while reading report exactly what the row-wise path reports.
+
+CSV and Parquet readers hand ``convert_table`` the codes and distinct values
+of each text column (``RawTable.codes``); the checks then run once per
+distinct value. Every case of the bad-input corpus, in CSV and in Parquet,
+must give the same report (failures, values, messages, row counts) as the
+row-wise path, which runs when a reader gives no codes (Excel, SAS, memory).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+from ingest_helpers import edit_line
+from test_corpus import CASES
+
+import kneestudy.ingest.load as load_module
+from kneestudy.ingest import validate
+from kneestudy.ingest.readers import factorize_text, read_raw, text_values
+from kneestudy.ingest.rules import participant_positions
+
+TABLE_FILES = ("participants", "visits", "adverse_events", "events")
+
+
+def _row_wise(monkeypatch) -> None:
+    """Make the loader drop the readers' codes, so every column takes the row-wise path."""
+
+    def without_codes(path, text_columns=frozenset()):
+        raw = read_raw(path, text_columns)
+        assert raw.codes or raw.format not in ("csv", "parquet")  # the fast path was on
+        return dataclasses.replace(raw, codes={})
+
+    monkeypatch.setattr(load_module, "read_raw", without_codes)
+
+
+def _to_parquet(folder: Path) -> None:
+    """Rewrite a CSV cohort as Parquet, each table as the CSV reader typed it."""
+    from kneestudy.ingest.load import _text_columns
+    from kneestudy.schemas.spec import table_spec
+
+    for name in TABLE_FILES:
+        csv = folder / f"{name}.csv"
+        raw = read_raw(csv, _text_columns(table_spec(name)))
+        raw.frame.to_parquet(folder / f"{name}.parquet", index=False)
+        csv.unlink()
+    toml = folder / "cohort.toml"
+    toml.write_text(toml.read_text().replace(".csv", ".parquet"), encoding="utf-8")
+
+
+def _reports_match(folder: Path, monkeypatch) -> pd.DataFrame:
+    fast = validate(folder)
+    with monkeypatch.context() as m:
+        _row_wise(m)
+        slow = validate(folder)
+    pd.testing.assert_frame_equal(fast.failures, slow.failures)
+    pd.testing.assert_frame_equal(fast.rows, slow.rows)
+    return fast.failures
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+@pytest.mark.parametrize(("file", "line", "old", "new", "column", "rule"), CASES)
+def test_corpus_reports_match_row_wise(
+    cohort_dir, monkeypatch, fmt, file, line, old, new, column, rule
+):
+    edit_line(cohort_dir / file, line, old, new)
+    if fmt == "parquet":
+        _to_parquet(cohort_dir)
+    failures = _reports_match(cohort_dir, monkeypatch)
+    stem = file.removesuffix(".csv")
+    target = f"{stem}.{fmt}"
+    hit = failures[(failures["file"] == target) & (failures["column"] == column)]
+    assert rule in set(hit["rule"]), failures  # the case is still caught
+
+
+def test_parquet_blank_text_and_reordered_ids(cohort_dir, monkeypatch):
+    _to_parquet(cohort_dir)
+    p = pd.read_parquet(cohort_dir / "participants.parquet")
+    p.loc[0, "arm"] = "   "  # blank text is missing, as in CSV
+    p.loc[1, "sex"] = ""
+    p.loc[2, "participant_id"] = p.loc[3, "participant_id"]  # duplicate id
+    p.to_parquet(cohort_dir / "participants.parquet", index=False)
+    v = pd.read_parquet(cohort_dir / "visits.parquet").iloc[::-1]  # ids in another order
+    v.loc[v.index[0], "participant_id"] = None
+    v.to_parquet(cohort_dir / "visits.parquet", index=False)
+    failures = _reports_match(cohort_dir, monkeypatch)
+    rules = set(zip(failures["column"], failures["rule"], strict=True))
+    assert {("arm", "not_null"), ("participant_id", "unique")} <= rules
+    assert ("participant_id", "not_null") in rules
+
+
+def test_factorize_text_chunks_nulls_and_blanks():
+    col = pa.chunked_array([pa.array(["b", None, " ", "a"]), pa.array(["a", "", "c", "b"])])
+    codes, uniques = factorize_text(col, blank_to_null=True)
+    values = text_values(codes, uniques)
+    assert list(values) == ["b", None, None, "a", "a", None, "c", "b"]
+    kept = factorize_text(col)
+    assert list(text_values(*kept)) == ["b", None, " ", "a", "a", "", "c", "b"]
+    assert codes.dtype == np.int64 and uniques.dtype == object
+
+
+def test_factorize_text_empty_column():
+    codes, uniques = factorize_text(pa.chunked_array([], type=pa.string()))
+    assert len(codes) == 0 and len(text_values(codes, uniques)) == 0
+
+
+def test_participant_positions_by_codes_equal_series_lookup(cohort_dir):
+    from kneestudy.ingest.convert import convert_table
+    from kneestudy.ingest.readers import RawTable
+    from kneestudy.ingest.report import Collector
+    from kneestudy.schemas.spec import table_spec
+
+    rng = np.random.default_rng(7)
+    pids = np.array([f"P{i}" for i in rng.permutation(40)] + ["P3", None], dtype=object)
+    vids = rng.choice(np.array([f"P{i}" for i in range(50)] + [None], dtype=object), 300)
+
+    def state(name, ids):
+        col = pa.chunked_array([pa.array(list(ids[:7]), pa.string()), pa.array(list(ids[7:]))])
+        frame = pd.DataFrame({"participant_id": text_values(*factorize_text(col))})
+        raw = RawTable(frame, np.arange(len(ids)) + 2, "csv", codes={})
+        raw.codes["participant_id"] = factorize_text(col)
+        return convert_table(name, None, raw, table_spec(name), Collector())
+
+    p, v = state("participants", pids), state("visits", vids)
+    expected = participant_positions(pd.Series(pids), pd.Series(vids))
+    np.testing.assert_array_equal(participant_positions(p, v), expected)
+    assert (expected >= 0).any() and (expected < 0).any()
+    same = state("visits", pids)  # identical ids in identical order: no hashing
+    np.testing.assert_array_equal(
+        participant_positions(p, same), participant_positions(pd.Series(pids), pd.Series(pids))
+    )
