@@ -161,12 +161,20 @@ class _Sorted:
 
 
 def _zph(
-    srt: _Sorted, beta: np.ndarray, efron: bool, names: list[str], terms: dict[str, list[str]]
+    srt: _Sorted,
+    beta: np.ndarray,
+    efron: bool,
+    names: list[str],
+    terms: dict[str, list[str]],
+    infinite: Sequence[str] = (),
 ) -> pd.DataFrame:
     """cox.zph(transform = "km", terms = TRUE) score tests per term and GLOBAL.
 
     A categorical covariate is one term: its dummies are tested together
-    (df = number of levels − 1), as cox.zph does for a factor.
+    (df = number of levels − 1), as cox.zph does for a factor. Terms with a
+    diverging coefficient (``infinite``), and GLOBAL then, are NaN: the test
+    is not defined there (R's cox.zph returns a number driven by rounding, or
+    stops on a singular matrix).
     """
     # pooled KM over all rows (strata ignored, as cox.zph), left-continuous at event times
     t_all, e_all = srt.t, srt.e
@@ -194,13 +202,34 @@ def _zph(
     for term, cols in terms.items():
         jj = [names.index(c) for c in cols]
         kk = np.concatenate([np.arange(p), p + np.asarray(jj)])
-        uj = u[kk]
-        chisq = float(uj @ linalg.solve(imat[np.ix_(kk, kk)], uj, assume_a="sym"))
+        chisq = _score_chisq(u[kk], imat[np.ix_(kk, kk)])
         df = float(len(jj))
         rows.append((term, chisq, df, float(stats.chi2.sf(chisq, df))))
-    chisq = float(u @ linalg.solve(imat, u, assume_a="sym"))
+    chisq = _score_chisq(u, imat)
     rows.append(("GLOBAL", chisq, float(p), float(stats.chi2.sf(chisq, p))))
-    return pd.DataFrame(rows, columns=["term", "chisq", "df", "p"]).set_index("term")
+    out = pd.DataFrame(rows, columns=["term", "chisq", "df", "p"]).set_index("term")
+    diverged = [t for t, cols in terms.items() if any(c in infinite for c in cols)]
+    if diverged:  # the score test has no meaning at an infinite coefficient
+        out.loc[[*diverged, "GLOBAL"], ["chisq", "p"]] = np.nan
+    if out["chisq"].isna().any():
+        warnings.warn(
+            "proportional-hazards test not estimable for "
+            f"{list(out.index[out['chisq'].isna()])}: the information matrix is singular "
+            "(a coefficient diverges, e.g. no events in one group); chisq and p are NaN",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+    return out
+
+
+def _score_chisq(u: np.ndarray, imat: np.ndarray) -> float:
+    """Score statistic u' I⁻¹ u; NaN when I is singular (the test is not defined)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", linalg.LinAlgWarning)
+            return float(u @ linalg.solve(imat, u, assume_a="sym"))
+    except (linalg.LinAlgError, linalg.LinAlgWarning):
+        return float("nan")
 
 
 def cox(
@@ -356,7 +385,7 @@ def cox(
 
         lp = design.to_numpy(dtype=float) @ beta  # uncentred: equal rows tie exactly
         conc = concordance_counts(t, e, lp, None if strata is None else s)["concordance"]
-    zph = _zph(srt, beta, efron, names, design.attrs["terms"]) if ph_test else None
+    zph = _zph(srt, beta, efron, names, design.attrs["terms"], infinite) if ph_test else None
     return CoxResult(
         table=table,
         vcov=vcov,

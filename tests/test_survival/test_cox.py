@@ -138,3 +138,29 @@ def test_renders():
     fit, _ = _fit("aml")
     assert "cox.zph" in fit._repr_html_()
     assert fit.lr_statistic > 0
+
+
+def test_ph_test_is_nan_with_warning_when_information_is_singular():
+    # One arm with no events at all: the coefficient diverges and the information
+    # matrix of the PH score test is singular. The defined answer is NaN with a
+    # warning, never a LinAlgError.
+    import warnings
+
+    import numpy as np
+    import pandas as pd
+
+    from kneestudy.survival import cox
+
+    d = pd.DataFrame(
+        {
+            "t": [2.0, 4.0, 6.0, 12.0, 2.0, 4.0, 6.0, 12.0, 26.0, 26.0],
+            "e": [0, 0, 0, 0, 1, 1, 1, 1, 0, 1],
+            "x": [1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+        }
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = cox(d, "t", "e", ["x"])
+    assert fit.infinite == ("x",)
+    assert np.isnan(fit.ph_test.loc["GLOBAL", "chisq"])
+    assert any("not estimable" in str(w.message) for w in caught)
