@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from kneestudy.interventions import label_of
 from kneestudy.simulate._model import Model
 from kneestudy.simulate.parameters import AE_TABLE, value
 
@@ -153,7 +154,8 @@ def draw(model: Model, n: int, rng: np.random.Generator) -> dict[str, pd.DataFra
     participants = pd.DataFrame(
         {
             "participant_id": ids,
-            "arm": arm_codes[arm_idx],
+            # a readable label for reports; the code stays in ``intervention``
+            "arm": np.array([label_of(c) for c in arm_codes], dtype=object)[arm_idx],
             "intervention": arm_codes[arm_idx],
             "randomized_on": pd.to_datetime(randomized_on).astype("datetime64[ns]"),
             "age": age,
