@@ -182,11 +182,20 @@ def factorize_text(column, blank_to_null: bool = False) -> tuple[np.ndarray, np.
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    if isinstance(column, pa.Array):
+        column = pa.chunked_array([column])
     if not pa.types.is_dictionary(column.type):
+        # one hash table over all chunks: every chunk gets the same final dictionary
         column = pc.dictionary_encode(column)
-    arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-    codes = arr.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
-    dictionary = arr.dictionary
+    chunks = column.chunks
+    if chunks and all(_same_buffers(c.dictionary, chunks[0].dictionary) for c in chunks):
+        dictionary = chunks[0].dictionary
+        indices = [c.indices.fill_null(-1).to_numpy(zero_copy_only=False) for c in chunks]
+        codes = np.concatenate(indices).astype(np.int64, copy=False)
+    else:  # dictionaries differ by chunk: unify them (slower)
+        arr = column.combine_chunks()
+        dictionary = arr.dictionary
+        codes = arr.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
     drop = dictionary.is_null()
     if blank_to_null:
         drop = pc.or_kleene(drop, pc.equal(pc.utf8_trim_whitespace(dictionary), ""))
@@ -194,6 +203,17 @@ def factorize_text(column, blank_to_null: bool = False) -> tuple[np.ndarray, np.
     if drop_u.any():
         codes = np.where(np.append(drop_u, False)[codes], -1, codes)
     return codes, dictionary.to_numpy(zero_copy_only=False).astype(object, copy=False)
+
+
+def _same_buffers(a, b) -> bool:
+    """True when two Arrow arrays are views of the same memory (no value comparison)."""
+    if a is b:
+        return True
+    if len(a) != len(b) or a.offset != b.offset:
+        return False
+    return [x.address if x is not None else None for x in a.buffers()] == [
+        x.address if x is not None else None for x in b.buffers()
+    ]
 
 
 def text_values(codes: np.ndarray, uniques: np.ndarray) -> np.ndarray:
@@ -211,7 +231,7 @@ def _is_text(t) -> bool:
 
 
 def _read_parquet(path: Path) -> tuple[pd.DataFrame, dict[str, tuple[np.ndarray, np.ndarray]]]:
-    """Parquet: text columns decoded once per distinct value (dictionary reads)."""
+    """Parquet: text columns factorised in Arrow, turned into Python strings once per value."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -220,7 +240,7 @@ def _read_parquet(path: Path) -> tuple[pd.DataFrame, dict[str, tuple[np.ndarray,
     meta = schema.pandas_metadata or {}
     index_cols = {c for c in meta.get("index_columns", []) if isinstance(c, str)}
     text = [f.name for f in schema if _is_text(f.type) and f.name not in index_cols]
-    table = pq.read_table(path, read_dictionary=text or None)
+    table = pq.read_table(path)
     codes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for name in text:
         i = table.schema.get_field_index(name)

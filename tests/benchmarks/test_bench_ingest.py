@@ -18,10 +18,11 @@ N = 200_000
 WEEKS = (0.0, 2.0, 6.0, 12.0, 26.0)
 
 
-def _write_cohort(folder: Path, fmt: str) -> None:
+def _write_cohort(folder: Path, fmt: str, n: int = N) -> None:
+    """A valid cohort of ``n`` participants with five visits each, as CSV or Parquet."""
     rng = np.random.default_rng(20250101)
-    ids = np.array([f"P{i:06d}" for i in range(N)], dtype=object)
-    arm = rng.integers(0, 2, N)
+    ids = np.array([f"P{i:07d}" for i in range(n)], dtype=object)
+    arm = rng.integers(0, 2, n)
     p = pd.DataFrame(
         {
             "participant_id": ids,
@@ -30,24 +31,24 @@ def _write_cohort(folder: Path, fmt: str) -> None:
                 arm == 1, "glute_strengthening+quadriceps_strengthening", "quadriceps_strengthening"
             ),
             "randomized_on": pd.Timestamp("2024-01-01")
-            + pd.to_timedelta(rng.integers(0, 365, N), unit="D"),
-            "age": rng.uniform(18, 60, N).round(1),
-            "sex": rng.choice(["female", "male"], N),
-            "bmi": rng.uniform(18, 32, N).round(1),
-            "symptom_months": rng.uniform(1, 36, N).round(1),
-            "weekly_km": rng.uniform(5, 60, N).round(1),
-            "squat_test": rng.choice(["pass", "fail"], N),
+            + pd.to_timedelta(rng.integers(0, 365, n), unit="D"),
+            "age": rng.uniform(18, 60, n).round(1),
+            "sex": rng.choice(["female", "male"], n),
+            "bmi": rng.uniform(18, 32, n).round(1),
+            "symptom_months": rng.uniform(1, 36, n).round(1),
+            "weekly_km": rng.uniform(5, 60, n).round(1),
+            "squat_test": rng.choice(["pass", "fail"], n),
             "withdrawal_week": np.nan,
         }
     )
     v = pd.DataFrame(
         {
             "participant_id": np.repeat(ids, len(WEEKS)),
-            "week": np.tile(WEEKS, N),
-            "pain": rng.uniform(0, 10, N * len(WEEKS)).round(1),
-            "akps": rng.uniform(40, 100, N * len(WEEKS)).round(0),
-            "grc": pd.array(rng.integers(1, 8, N * len(WEEKS)), dtype="Int64"),
-            "adherence": rng.uniform(0, 1, N * len(WEEKS)).round(2),
+            "week": np.tile(WEEKS, n),
+            "pain": rng.uniform(0, 10, n * len(WEEKS)).round(1),
+            "akps": rng.uniform(40, 100, n * len(WEEKS)).round(0),
+            "grc": pd.array(rng.integers(1, 8, n * len(WEEKS)), dtype="Int64"),
+            "adherence": rng.uniform(0, 1, n * len(WEEKS)).round(2),
         }
     )
     v.loc[v["week"] == 0, "grc"] = pd.NA
