@@ -242,17 +242,12 @@ def _check_column(state: TableState, s: pd.Series, cs: ColumnSpec, out: Collecto
         _check_text_codes(state, cs, out)
         return
     raw_isna = state.raw_na[name]
-    if cs.kind in ("str", "category"):
-        isna = raw_isna
-    elif cs.kind == "float":
-        isna = np.isnan(s.to_numpy(dtype="float64"))
-    else:
-        isna = s.isna().to_numpy()
     if not cs.nullable:
         # values that failed conversion are already reported (rule dtype)
         state.fail(out, raw_isna, name, "not_null", f"{name} must not be empty")
     if cs.kind in ("float", "int"):
         vals = s.to_numpy(dtype="float64", na_value=np.nan)
+    if cs.kind in ("float", "int") and not _finite_in_range(vals, cs):
         with np.errstate(invalid="ignore"):
             ok = np.ones(len(vals), dtype=bool)
             if cs.lower is not None:
@@ -264,6 +259,14 @@ def _check_column(state: TableState, s: pd.Series, cs: ColumnSpec, out: Collecto
             state.fail(out, present & ~ok, name, "in_range", f"{name} must be {cs.range_text}")
         inf = np.isinf(vals) & ok
         state.fail(out, inf, name, "finite", f"{name} must be finite")
+    if cs.allowed is None and cs.pattern is None and not cs.unique:
+        return
+    if cs.kind in ("str", "category"):
+        isna = raw_isna
+    elif cs.kind == "float":
+        isna = np.isnan(s.to_numpy(dtype="float64"))
+    else:
+        isna = s.isna().to_numpy()
     if cs.allowed is not None:
         bad = ~isna & ~s.isin(list(cs.allowed)).to_numpy()
         state.fail(
@@ -284,6 +287,24 @@ def _check_column(state: TableState, s: pd.Series, cs: ColumnSpec, out: Collecto
             first = _first_rows(_codes(state, [name]), state.rows)
             msg = np.array([f"{name} repeats line {r}" for r in first], dtype=object)
             state.fail(out, dup, name, "unique", msg)
+
+
+def _finite_in_range(vals: np.ndarray, cs: ColumnSpec) -> bool:
+    """True when every present value is finite and in range: nothing to report.
+
+    Two reductions (NaN ignored) instead of the per-row masks, which are
+    built only when this is false.
+    """
+    if not len(vals):
+        return True
+    lo, hi = np.fmin.reduce(vals), np.fmax.reduce(vals)
+    if np.isnan(lo):
+        return True  # every value missing
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return False
+    if cs.lower is not None and not (lo > cs.lower if cs.lower_strict else lo >= cs.lower):
+        return False
+    return cs.upper is None or bool(hi < cs.upper if cs.upper_strict else hi <= cs.upper)
 
 
 def _check_text_codes(state: TableState, cs: ColumnSpec, out: Collector) -> None:

@@ -241,11 +241,10 @@ def _read_parquet(path: Path) -> tuple[pd.DataFrame, dict[str, tuple[np.ndarray,
     index_cols = {c for c in meta.get("index_columns", []) if isinstance(c, str)}
     text = [f.name for f in schema if _is_text(f.type) and f.name not in index_cols]
     table = pq.read_table(path)
-    codes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    codes = {c: factorize_text(table.column(c), blank_to_null=True) for c in text}
     for name in text:
-        i = table.schema.get_field_index(name)
-        codes[name] = factorize_text(table.column(i), blank_to_null=True)
         # a cheap placeholder keeps the pandas metadata (index, dtypes) intact
+        i = table.schema.get_field_index(name)
         table = table.set_column(i, name, pa.nulls(table.num_rows))
     frame = table.to_pandas(split_blocks=True)
     del table

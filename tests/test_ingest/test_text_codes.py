@@ -133,3 +133,44 @@ def test_participant_positions_by_codes_equal_series_lookup(cohort_dir):
     np.testing.assert_array_equal(
         participant_positions(p, same), participant_positions(pd.Series(pids), pd.Series(pids))
     )
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_tables_read_side_by_side_report_the_same(cohort_dir, monkeypatch, fmt):
+    edit_line(cohort_dir / "visits.csv", 3, "EX-001,2,", "EX-999,2,")  # foreign key
+    (cohort_dir / "events.csv").write_bytes(b"\xff\xfe")  # unreadable
+    if fmt == "parquet":
+        (cohort_dir / "events.csv").unlink()
+        (cohort_dir / "events.parquet").write_bytes(b"PAR1 not parquet")
+        csvs = [f for f in TABLE_FILES if f != "events"]
+        for name in csvs:
+            raw = read_raw(cohort_dir / f"{name}.csv", _text(name))
+            raw.frame.to_parquet(cohort_dir / f"{name}.parquet", index=False)
+            (cohort_dir / f"{name}.csv").unlink()
+        toml = cohort_dir / "cohort.toml"
+        toml.write_text(toml.read_text().replace(".csv", ".parquet"), encoding="utf-8")
+    one_by_one = validate(cohort_dir)
+    calls = []
+    real = load_module._read_all
+
+    def spy(paths):
+        result = real(paths)
+        calls.append(sorted(result))
+        return result
+
+    monkeypatch.setattr(load_module, "_PARALLEL_BYTES", 0)
+    monkeypatch.setattr(load_module, "_read_all", spy)
+    side_by_side = validate(cohort_dir)
+    assert calls == [sorted(TABLE_FILES)]  # every table was read ahead
+    pd.testing.assert_frame_equal(side_by_side.failures, one_by_one.failures)
+    pd.testing.assert_frame_equal(side_by_side.rows, one_by_one.rows)
+    assert {"foreign_key", "encoding" if fmt == "csv" else "readable"} <= set(
+        one_by_one.failures["rule"]
+    )
+
+
+def _text(name: str) -> frozenset[str]:
+    from kneestudy.ingest.load import _text_columns
+    from kneestudy.schemas.spec import table_spec
+
+    return _text_columns(table_spec(name))
