@@ -198,7 +198,10 @@ def factorize_text(column, blank_to_null: bool = False) -> tuple[np.ndarray, np.
         codes = arr.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
     drop = dictionary.is_null()
     if blank_to_null:
-        drop = pc.or_kleene(drop, pc.equal(pc.utf8_trim_whitespace(dictionary), ""))
+        # empty, or whitespace only (Unicode), as utf8_trim_whitespace(x) == "" but
+        # without building the trimmed strings
+        blank = pc.or_kleene(pc.equal(pc.utf8_length(dictionary), 0), pc.utf8_is_space(dictionary))
+        drop = pc.or_kleene(drop, blank)
     drop_u = drop.to_numpy(zero_copy_only=False).astype(bool, copy=False)
     if drop_u.any():
         codes = np.where(np.append(drop_u, False)[codes], -1, codes)

@@ -184,7 +184,11 @@ def check_cohort_rules(
             "interval_low_weeks must be below time_weeks",
         )
     if manifest is not None and manifest.comparator is not None and "intervention" in p.frame:
-        arms = set(p.frame["intervention"].dropna())
+        if "intervention" in p.text_codes:  # the distinct codes some row uses
+            rc, uniq = p.text_codes["intervention"]
+            arms = set(np.asarray(uniq, dtype=object)[np.unique(rc[rc >= 0])])
+        else:
+            arms = set(p.frame["intervention"].dropna())
         if manifest.comparator not in arms:
             out.add(
                 "manifest",
