@@ -130,11 +130,9 @@ def convert_table(
         key = _codes(state, list(spec.unique))
         dup = _duplicated(key, list(spec.unique), state)
         if dup.any():
-            first = _first_rows(key, state.rows)
-            msg = np.array(
-                [f"({', '.join(spec.unique)}) repeats line {r}" for r in first], dtype=object
-            )
-            values = _key_text(canon, list(spec.unique))
+            msg = _repeat_messages(f"({', '.join(spec.unique)})", key, state.rows, dup)
+            values = np.empty(n, dtype=object)  # texts of the repeated keys only
+            values[dup] = _key_text(canon.loc[dup], list(spec.unique))
             state.fail(out, dup, spec.unique[-1], "unique", msg, values=values)
     return state
 
@@ -284,8 +282,7 @@ def _check_column(state: TableState, s: pd.Series, cs: ColumnSpec, out: Collecto
     if cs.unique:
         dup = ~isna & s.duplicated(keep=False).to_numpy()
         if dup.any():
-            first = _first_rows(_codes(state, [name]), state.rows)
-            msg = np.array([f"{name} repeats line {r}" for r in first], dtype=object)
+            msg = _repeat_messages(name, _codes(state, [name]), state.rows, dup)
             state.fail(out, dup, name, "unique", msg)
 
 
@@ -337,8 +334,7 @@ def _check_text_codes(state: TableState, cs: ColumnSpec, out: Collector) -> None
         counts = np.bincount(codes[present], minlength=len(uniques))
         dup = present & (np.append(counts, 0)[codes] > 1)
         if dup.any():
-            first = _first_rows(_codes(state, [name]), state.rows)
-            msg = np.array([f"{name} repeats line {r}" for r in first], dtype=object)
+            msg = _repeat_messages(name, _codes(state, [name]), state.rows, dup)
             state.fail(out, dup, name, "unique", msg)
 
 
@@ -380,6 +376,13 @@ def _first_rows(key: np.ndarray, rows: np.ndarray) -> np.ndarray:
     k = pd.Series(key)
     first_pos = k.groupby(k, sort=False).transform("idxmin").to_numpy()
     return rows[first_pos]
+
+
+def _repeat_messages(what: str, key: np.ndarray, rows: np.ndarray, dup: np.ndarray) -> np.ndarray:
+    """``"<what> repeats line <first line of the key>"`` for the repeated rows only."""
+    msg = np.empty(len(key), dtype=object)
+    msg[dup] = [f"{what} repeats line {r}" for r in _first_rows(key, rows)[dup]]
+    return msg
 
 
 def _key_text(frame: pd.DataFrame, cols: list[str]) -> np.ndarray:

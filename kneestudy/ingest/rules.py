@@ -103,7 +103,8 @@ def check_codes(state: TableState, column: str, codes: dict[str, str], out: Coll
     if not bad_values:
         return
     mask = s.isin(bad_values).to_numpy()
-    msg = s.map(lambda v: _unknown_message(unknown[v]), na_action="ignore").to_numpy(dtype=object)
+    msg = np.empty(len(mask), dtype=object)  # messages for the rows that fail only
+    msg[mask] = [_unknown_message(unknown[v]) for v in s.to_numpy()[mask]]
     state.fail(out, mask, column, "known_code", msg)
 
 
@@ -247,14 +248,17 @@ def cascade(tables: dict[str, TableState], out: Collector) -> None:
         if t is None or t.fatal or "participant_id" not in t.frame.columns:
             continue
         ids = t.frame["participant_id"]
-        hit = ids.isin(rejected_ids).to_numpy() & ~t.bad
+        if "participant_id" in t.text_codes:  # look up the distinct ids only
+            rc, uniq = t.text_codes["participant_id"]
+            hit = np.append(pd.Index(uniq).isin(rejected_ids), False)[rc] & ~t.bad
+        else:
+            hit = ids.isin(rejected_ids).to_numpy() & ~t.bad
         if hit.any():
-            msg = ids.map(
-                lambda i: (
-                    f"participant {i} was rejected ({p.file or 'participants'} line {rows.get(i)})"
-                ),
-                na_action="ignore",
-            ).to_numpy(dtype=object)
+            msg = np.empty(len(hit), dtype=object)  # messages for the rows that fail only
+            msg[hit] = [
+                f"participant {i} was rejected ({p.file or 'participants'} line {rows.get(i)})"
+                for i in ids.to_numpy()[hit]
+            ]
             t.fail(out, hit, "participant_id", "participant_rejected", msg)
 
 
