@@ -176,3 +176,62 @@ def _text(name: str) -> frozenset[str]:
     from kneestudy.schemas.spec import table_spec
 
     return _text_columns(table_spec(name))
+
+
+def test_messages_of_repeats_rejections_and_codes(cohort_dir):
+    """Messages built for the failing rows only are the ones the report always gave."""
+    edit_line(cohort_dir / "participants.csv", 3, "EX-002", "EX-001")
+    edit_line(cohort_dir / "visits.csv", 3, "EX-001,2,", "EX-001,0,")
+    edit_line(cohort_dir / "participants.csv", 4, "+quadriceps_strengthening", "+yoga")
+    f = validate(cohort_dir).failures
+    got = {
+        (r.file, r.row, r.column, r.rule, r.value, r.message)
+        for r in f.itertuples()
+        if r.rule in ("unique", "known_code", "participant_rejected")
+    }
+    p, v = "participants.csv", "visits.csv"
+    rejected = "participant {} was rejected (participants.csv line {})"
+    expected = {
+        (p, 2, "participant_id", "unique", "EX-001", "participant_id repeats line 2"),
+        (p, 3, "participant_id", "unique", "EX-001", "participant_id repeats line 2"),
+        (v, 2, "week", "unique", "EX-001, 0.0", "(participant_id, week) repeats line 2"),
+        (v, 3, "week", "unique", "EX-001, 0.0", "(participant_id, week) repeats line 2"),
+        (
+            p,
+            4,
+            "intervention",
+            "known_code",
+            "glute_strengthening+yoga",
+            "unknown intervention code(s) 'yoga'; use a registry code or declare it in the "
+            "manifest's [codes] table",
+        ),
+        (v, 4, "participant_id", "participant_rejected", "EX-001", rejected.format("EX-001", 2)),
+        *(
+            (
+                v,
+                row,
+                "participant_id",
+                "participant_rejected",
+                "EX-003",
+                rejected.format("EX-003", 4),
+            )
+            for row in (8, 9, 10)
+        ),
+        (
+            "events.csv",
+            2,
+            "participant_id",
+            "participant_rejected",
+            "EX-001",
+            rejected.format("EX-001", 2),
+        ),
+        (
+            "events.csv",
+            4,
+            "participant_id",
+            "participant_rejected",
+            "EX-003",
+            rejected.format("EX-003", 4),
+        ),
+    }
+    assert got == expected
