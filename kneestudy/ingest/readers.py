@@ -249,7 +249,7 @@ def _read_parquet(path: Path) -> tuple[pd.DataFrame, dict[str, tuple[np.ndarray,
         # a cheap placeholder keeps the pandas metadata (index, dtypes) intact
         i = table.schema.get_field_index(name)
         table = table.set_column(i, name, pa.nulls(table.num_rows))
-    frame = table.to_pandas(split_blocks=True)
+    frame = table.to_pandas(split_blocks=True, self_destruct=True)  # frees Arrow memory as it goes
     del table
     for name, (c, u) in codes.items():
         frame[name] = text_values(c, u)
