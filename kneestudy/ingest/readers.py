@@ -7,6 +7,10 @@ short ``rule``). Columns are never renamed: a duplicated header is an error,
 not ``age.1``. CSV is read with pyarrow: columns named in ``text_columns`` as text, the
 others typed by pyarrow's inference (a column holding any non-number stays
 text, so nothing is coerced silently).
+
+CSV and Parquet text columns are factorised in Arrow while reading (one hash
+pass; see :func:`factorize_text`): the frame holds the same Python strings,
+and ``RawTable.codes`` lets validation check each distinct value once.
 """
 
 from __future__ import annotations
