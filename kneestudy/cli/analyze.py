@@ -41,8 +41,9 @@ def _jsonable(value: Any) -> Any:
 
 def collect(study: Any, outcome: str = "pain", week: float | None = None) -> dict[str, Any]:
     """Every analysis of the study as a JSON-ready dict (errors as ``{"error": ...}``)."""
+    from kneestudy.effects.safety import adverse_events
     from kneestudy.plots import consort_counts
-    from kneestudy.report._tables import adverse_event_table, baseline_table
+    from kneestudy.report._tables import baseline_table
     from kneestudy.report.analyses import cohort_analyses, study_analyses
 
     out: dict[str, Any] = {
@@ -66,7 +67,7 @@ def collect(study: Any, outcome: str = "pain", week: float | None = None) -> dic
         }
         entry.update({k: _jsonable(v) for k, v in res.items()})
         if cohort.adverse_events is not None:
-            entry["adverse_events"] = _jsonable(adverse_event_table(cohort))
+            entry["adverse_events"] = _jsonable(adverse_events(cohort))
         cohorts.append(entry)
     out["cohorts"] = cohorts
     rep = getattr(study, "report", None)

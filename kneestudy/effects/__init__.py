@@ -18,6 +18,7 @@ from kneestudy.effects.escalc import escalc
 from kneestudy.effects.mmrm import mmrm
 from kneestudy.effects.responders import responders
 from kneestudy.effects.results import EffectResult, MMRMResult, ResponderResult, SubgroupResult
+from kneestudy.effects.safety import adverse_events, clopper_pearson
 from kneestudy.effects.subgroup import adjust_pvalues, subgroup
 
 __all__ = [
@@ -26,7 +27,9 @@ __all__ = [
     "ResponderResult",
     "SubgroupResult",
     "adjust_pvalues",
+    "adverse_events",
     "ancova",
+    "clopper_pearson",
     "cohort_contrasts",
     "escalc",
     "mean_difference",

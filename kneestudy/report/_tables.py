@@ -1,8 +1,8 @@
-"""Descriptive tables of the report: baseline characteristics and adverse events.
+"""Descriptive tables of the report: baseline characteristics by arm.
 
 These are descriptive summaries for display; the inferential analyses come
-from :mod:`kneestudy.effects`, :mod:`kneestudy.survival` and
-:mod:`kneestudy.compare`.
+from :mod:`kneestudy.effects` (adverse events: :mod:`kneestudy.effects.safety`),
+:mod:`kneestudy.survival` and :mod:`kneestudy.compare`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["adverse_event_table", "baseline_table", "clopper_pearson", "smd"]
+__all__ = ["baseline_table", "smd"]
 
 _CONTINUOUS = (
     ("age", "Age (years)"),
@@ -98,82 +98,5 @@ def baseline_table(cohort: Any) -> pd.DataFrame:
             for a in arm_names:
                 if a != comp:
                     row[f"SMD {a} vs {comp}"] = _smd_binary(props[a], props[comp])
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def clopper_pearson(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
-    """Exact (Clopper–Pearson) confidence interval for a binomial proportion.
-
-    Lower = Beta(α/2; k, n − k + 1), upper = Beta(1 − α/2; k + 1, n − k)
-    (Clopper & Pearson 1934, Biometrika 26:404), as R's ``binom.test``.
-    """
-    from scipy import stats
-
-    if n <= 0:
-        return math.nan, math.nan
-    a = 1 - level
-    lo = 0.0 if k == 0 else float(stats.beta.ppf(a / 2, k, n - k + 1))
-    hi = 1.0 if k == n else float(stats.beta.ppf(1 - a / 2, k + 1, n - k))
-    return lo, hi
-
-
-def adverse_event_table(cohort: Any) -> pd.DataFrame:
-    """Participants with at least one adverse event, by arm, against the comparator.
-
-    Columns: arm, n, with_event, events (all reports), serious, risk with its
-    exact Clopper–Pearson 95% CI, and against the comparator arm the risk
-    ratio with its 95% CI on the log scale (Katz et al. 1978; 0.5 added to
-    every cell when a cell is zero) and Fisher's exact test p-value (two-sided,
-    as R's ``fisher.test``).
-    """
-    from scipy import stats
-
-    p = cohort.participants
-    ae = cohort.adverse_events
-    arms = cohort.arms
-    comp_rows = arms.loc[arms["is_comparator"], "arm"]
-    comp = comp_rows.iloc[0] if len(comp_rows) else None
-    ae = ae if ae is not None else pd.DataFrame(columns=["participant_id", "serious"])
-    arm_of = p.set_index("participant_id")["arm"]
-    ae = ae.assign(arm=ae["participant_id"].map(arm_of))
-    counts = {}
-    for a in arms["arm"]:
-        n = int((p["arm"] == a).sum())
-        sub = ae[ae["arm"] == a]
-        k = int(sub["participant_id"].nunique())
-        serious = int(sub["serious"].astype(bool).sum()) if "serious" in sub else 0
-        counts[a] = (k, n, len(sub), serious)
-    rows = []
-    for a, (k, n, n_reports, serious) in counts.items():
-        lo, hi = clopper_pearson(k, n)
-        row = {
-            "arm": a,
-            "n": n,
-            "with_event": k,
-            "events": n_reports,
-            "serious": serious,
-            "risk": k / n if n else math.nan,
-            "risk_ci_low": lo,
-            "risk_ci_high": hi,
-            "rr": math.nan,
-            "rr_ci_low": math.nan,
-            "rr_ci_high": math.nan,
-            "fisher_p": math.nan,
-        }
-        if comp is not None and a != comp:
-            k0, n0 = counts[comp][0], counts[comp][1]
-            cells = (k, n - k, k0, n0 - k0)
-            if n and n0:
-                if min(cells) == 0:
-                    k_, n_, k0_, n0_ = k + 0.5, n + 1.0, k0 + 0.5, n0 + 1.0
-                else:
-                    k_, n_, k0_, n0_ = float(k), float(n), float(k0), float(n0)
-                rr = (k_ / n_) / (k0_ / n0_)
-                se = math.sqrt(1 / k_ - 1 / n_ + 1 / k0_ - 1 / n0_)
-                row["rr"] = rr
-                row["rr_ci_low"] = math.exp(math.log(rr) - 1.959963984540054 * se)
-                row["rr_ci_high"] = math.exp(math.log(rr) + 1.959963984540054 * se)
-                row["fisher_p"] = float(stats.fisher_exact([[k, n - k], [k0, n0 - k0]])[1])
         rows.append(row)
     return pd.DataFrame(rows)

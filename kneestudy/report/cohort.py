@@ -16,10 +16,11 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
+from kneestudy.effects.safety import adverse_events
 from kneestudy.errors import AnalysisError
 from kneestudy.ingest.model import Cohort
 from kneestudy.report._html import DIAGRAM, error_box, esc, figure_svg, items, note, para, table
-from kneestudy.report._tables import adverse_event_table, baseline_table
+from kneestudy.report._tables import baseline_table
 from kneestudy.report.analyses import cohort_analyses
 
 __all__ = ["Settings", "attempt", "cohort_section", "result_frame", "warning_notes"]
@@ -173,7 +174,7 @@ def cohort_section(cohort: Any, anchor: str, settings: Settings) -> Markup:
     if cohort.adverse_events is None:
         parts.append(note("This cohort records no adverse-events table."))
     else:
-        ae = adverse_event_table(cohort)
+        ae = adverse_events(cohort).drop(columns="intervention")
         parts.append(
             table(
                 ae,

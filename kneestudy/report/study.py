@@ -111,7 +111,7 @@ def summary_section(study: Any, comparison: Any, outcome: str, week: float) -> M
 
 def _side_effect_claims(study: Any) -> list[Markup]:
     """Glucosamine is said to have "no known side effects": what the cohorts show."""
-    from kneestudy.report._tables import adverse_event_table
+    from kneestudy.effects.safety import adverse_events
 
     lines = []
     for c in study.cohorts:
@@ -121,7 +121,7 @@ def _side_effect_claims(study: Any) -> list[Markup]:
         gluc = arms.loc[arms["idea"] == "glucosamine", "arm"].tolist()
         if not gluc or not arms["is_comparator"].any():
             continue
-        ae = adverse_event_table(c).set_index("arm")
+        ae = adverse_events(c).set_index("arm")
         comp = str(arms.loc[arms["is_comparator"], "arm"].iloc[0])
         for arm in gluc:
             r = ae.loc[arm]

@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 from _report_standins import make_cohort
 
-from kneestudy.report._tables import adverse_event_table, baseline_table, clopper_pearson, smd
+from kneestudy.effects.safety import adverse_events as adverse_event_table
+from kneestudy.effects.safety import clopper_pearson
+from kneestudy.report._tables import baseline_table, smd
 
 
 def test_clopper_pearson_closed_forms():
