@@ -218,9 +218,10 @@ fit_fe_only <- function(pw, reference) {
 }
 
 # --- Senn et al. (2013): glucose-lowering drugs, HbA1c MD, one three-arm study.
-# netmeta's help page (Senn2013, common effect vs placebo, from the published
-# contrasts) reports e.g. metf -1.1141 and rosi -1.2018 with Q = 96.99 on
-# 18 df; the published contrasts are not all reproducible from the arm-level
+# netmeta's help page for Senn2013 (common effect vs placebo) is recalled to
+# report e.g. metf -1.1141 and rosi -1.2018 with Q = 96.99 on 18 df; these
+# recalled figures were not checked against the page here, so the binding
+# reference is the R computation below. The published contrasts are not all reproducible from the arm-level
 # dat.senn2013 (some arms report raw values, not change), so the reference
 # here is recomputed from metafor's arm data.
 senn <- dat.senn2013
