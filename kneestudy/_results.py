@@ -48,9 +48,7 @@ def frame_to_html(frame: pd.DataFrame, digits: int = 3, caption: str | None = No
         head = f"<th>{html.escape(str(idx_name or ''))}</th>" + head
     rows = []
     for idx, row in frame.iterrows():
-        cells = "".join(
-            f"<td>{html.escape(format_number(v, digits))}</td>" for v in row.to_numpy()
-        )
+        cells = "".join(f"<td>{html.escape(format_number(v, digits))}</td>" for v in row.to_numpy())
         if show_index:
             cells = f"<th>{html.escape(str(idx))}</th>" + cells
         rows.append(f"<tr>{cells}</tr>")
@@ -90,7 +88,9 @@ def to_jsonable(value: Any) -> Any:
     if isinstance(value, (pd.Timestamp,)):
         return value.isoformat()
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return to_jsonable(value.to_dict() if hasattr(value, "to_dict") else dataclasses.asdict(value))
+        return to_jsonable(
+            value.to_dict() if hasattr(value, "to_dict") else dataclasses.asdict(value)
+        )
     return value
 
 
