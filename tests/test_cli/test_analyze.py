@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "test_report"))
-
-from _report_standins import install_fakes, make_cohort
+from report_standins import install_fakes, make_cohort
 
 from kneestudy.cli import main
 

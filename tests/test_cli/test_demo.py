@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -30,8 +29,7 @@ def test_parsers_are_cheap():
 
 def test_demo_command_on_a_small_study(monkeypatch, tmp_path, capsys):
     """The command's own work (output path, quiet stderr, message), on a one-cohort study."""
-    sys.path.insert(0, str(Path(__file__).parents[1] / "test_report"))
-    from _report_standins import install_fakes, make_cohort
+    from report_standins import install_fakes, make_cohort
 
     import kneestudy.datasets
     from kneestudy.cli import main

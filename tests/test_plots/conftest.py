@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from _plot_standins import make_cohort
+from standins import make_cohort
 
 
 @pytest.fixture

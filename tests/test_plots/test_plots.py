@@ -11,9 +11,9 @@ matplotlib.use("Agg")
 import numpy as np
 import pandas as pd
 import pytest
-from _plot_standins import km_table
 from matplotlib.figure import Figure
 from scipy import stats
+from standins import km_table
 
 import kneestudy.plots as kp
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from _report_standins import make_cohort
+from report_standins import make_cohort
 
 
 @pytest.fixture

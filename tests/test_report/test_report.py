@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from _report_standins import install_fakes, make_cohort, make_study
+from report_standins import install_fakes, make_cohort, make_study
 
 import kneestudy.report as rep
 from kneestudy.ingest.model import Study

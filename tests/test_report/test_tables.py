@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from _report_standins import make_cohort
+from report_standins import make_cohort
 
 from kneestudy.effects.safety import adverse_events as adverse_event_table
 from kneestudy.effects.safety import clopper_pearson

@@ -1,4 +1,4 @@
-"""Small hand-made cohorts for plot tests (independent of the simulator)."""
+"""Small hand-made cohorts for plot, report and command-line tests (independent of the simulator)."""
 
 from __future__ import annotations
 
