@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from kneestudy.ingest.model import Cohort, Manifest
-from kneestudy.simulate._generate import _START, truncnorm_ppf
+from kneestudy.simulate._generate import draw_population
 from kneestudy.simulate._model import resolve
 from kneestudy.simulate.parameters import value
 
@@ -46,43 +46,10 @@ def crossover_cohort(n: int, seed: int, period_weeks: float, cohort_id: str | No
     rng = np.random.default_rng(seed)
     codes = list(SETTINGS)
     seq = rng.permutation(np.resize(np.arange(2), n))  # 0: medial first, 1: lateral first
-    female = rng.random(n) < value("population.female_share")
-    age = np.round(
-        truncnorm_ppf(
-            rng.random(n),
-            value("population.age_mean"),
-            value("population.age_sd"),
-            value("population.age_low"),
-            value("population.age_high"),
-        )
-    )
-    bmi = np.round(
-        truncnorm_ppf(
-            rng.random(n),
-            value("population.bmi_mean"),
-            value("population.bmi_sd"),
-            value("population.bmi_low"),
-            value("population.bmi_high"),
-        ),
-        1,
-    )
-    sm_sd = value("population.symptom_months_log_sd")
-    sm_mu = np.log(value("population.symptom_months_mean")) - sm_sd**2 / 2
-    symptom_months = np.round(np.exp(sm_mu + sm_sd * rng.standard_normal(n)), 1)
-    weekly_km = np.round(
-        value("population.weekly_km_median")
-        * np.exp(value("population.weekly_km_log_sd") * rng.standard_normal(n)),
-        1,
-    )
-    randomized_on = _START + rng.integers(0, 365, n).astype("timedelta64[D]")
-    squat_fail = rng.random(n) < model.squat_fail_share
-    baseline = truncnorm_ppf(
-        rng.random(n),
-        value("baseline.pain_mean"),
-        value("baseline.pain_sd"),
-        value("baseline.pain_low"),
-        10.0,
-    )
+    pop = draw_population(rng, n, model.squat_fail_share)
+    age, female, bmi = pop["age"], pop["female"], pop["bmi"]
+    symptom_months, weekly_km = pop["symptom_months"], pop["weekly_km"]
+    squat_fail, randomized_on, baseline = pop["squat_fail"], pop["randomized_on"], pop["baseline"]
     prefers_medial = rng.random(n) < value("crossover.medial_preferred_share")
     spread = value("crossover.person_sd") * rng.standard_normal((n, 2))
     pref, other = value("crossover.preferred_peak"), value("crossover.other_peak")

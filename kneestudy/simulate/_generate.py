@@ -36,6 +36,61 @@ def truncnorm_ppf(q: np.ndarray, mean: float, sd: float, low: float, high: float
     return mean + sd * special.ndtri(lo + q * (hi - lo))
 
 
+def draw_population(rng: np.random.Generator, n: int, squat_fail_share: float) -> dict:
+    """Baseline covariates and baseline pain of ``n`` runners (parameters table).
+
+    Draw order is fixed (age, sex, BMI, symptom months, weekly km, squat test,
+    randomisation date, baseline pain) so that a seed gives the same cohort.
+    """
+    return {
+        "age": np.round(
+            _truncnorm(
+                rng,
+                n,
+                value("population.age_mean"),
+                value("population.age_sd"),
+                value("population.age_low"),
+                value("population.age_high"),
+            )
+        ),
+        "female": rng.random(n) < value("population.female_share"),
+        "bmi": np.round(
+            _truncnorm(
+                rng,
+                n,
+                value("population.bmi_mean"),
+                value("population.bmi_sd"),
+                value("population.bmi_low"),
+                value("population.bmi_high"),
+            ),
+            1,
+        ),
+        "symptom_months": _lognormal_months(rng, n),
+        "weekly_km": np.round(
+            value("population.weekly_km_median")
+            * np.exp(value("population.weekly_km_log_sd") * rng.standard_normal(n)),
+            1,
+        ),
+        "squat_fail": rng.random(n) < squat_fail_share,
+        "randomized_on": _START + rng.integers(0, 365, n).astype("timedelta64[D]"),
+        "baseline": _truncnorm(
+            rng,
+            n,
+            value("baseline.pain_mean"),
+            value("baseline.pain_sd"),
+            value("baseline.pain_low"),
+            10.0,
+        ),
+    }
+
+
+def _lognormal_months(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Symptom duration: log-normal with the tabled mean (not median)."""
+    sd = value("population.symptom_months_log_sd")
+    mu = np.log(value("population.symptom_months_mean")) - sd**2 / 2
+    return np.round(np.exp(mu + sd * rng.standard_normal(n)), 1)
+
+
 def draw(model: Model, n: int, rng: np.random.Generator) -> dict[str, pd.DataFrame]:
     """Simulate one cohort's tables (participants, visits, adverse_events)."""
     weeks = model.weeks
@@ -46,50 +101,11 @@ def draw(model: Model, n: int, rng: np.random.Generator) -> dict[str, pd.DataFra
     arm_idx = rng.permutation(np.resize(np.arange(n_arms), n))
     arm_codes = np.asarray(model.arms, dtype=object)
 
-    # -- baseline covariates --------------------------------------------------
-    age = np.round(
-        _truncnorm(
-            rng,
-            n,
-            value("population.age_mean"),
-            value("population.age_sd"),
-            value("population.age_low"),
-            value("population.age_high"),
-        )
-    )
-    female = rng.random(n) < value("population.female_share")
-    bmi = np.round(
-        _truncnorm(
-            rng,
-            n,
-            value("population.bmi_mean"),
-            value("population.bmi_sd"),
-            value("population.bmi_low"),
-            value("population.bmi_high"),
-        ),
-        1,
-    )
-    sm_sd = value("population.symptom_months_log_sd")
-    sm_mu = np.log(value("population.symptom_months_mean")) - sm_sd**2 / 2
-    symptom_months = np.round(np.exp(sm_mu + sm_sd * rng.standard_normal(n)), 1)
-    weekly_km = np.round(
-        value("population.weekly_km_median")
-        * np.exp(value("population.weekly_km_log_sd") * rng.standard_normal(n)),
-        1,
-    )
-    squat_fail = rng.random(n) < model.squat_fail_share
-    days = rng.integers(0, 365, n)
-    randomized_on = _START + days.astype("timedelta64[D]")
-
-    # -- baseline pain and person-level terms ----------------------------------
-    baseline = _truncnorm(
-        rng,
-        n,
-        value("baseline.pain_mean"),
-        value("baseline.pain_sd"),
-        value("baseline.pain_low"),
-        10.0,
-    )
+    # -- baseline covariates, baseline pain, person-level terms ---------------
+    pop = draw_population(rng, n, model.squat_fail_share)
+    age, female, bmi = pop["age"], pop["female"], pop["bmi"]
+    symptom_months, weekly_km = pop["symptom_months"], pop["weekly_km"]
+    squat_fail, randomized_on, baseline = pop["squat_fail"], pop["randomized_on"], pop["baseline"]
     u = model.person_sd * rng.standard_normal(n)
     propensity = rng.beta(model.adherence_a, model.adherence_b, n)
     akps_person = value("akps.person_sd") * rng.standard_normal(n)
