@@ -277,7 +277,12 @@ def _pairwise(comparison: Any) -> list[Markup]:
             "estimate": sub[est].astype(float),
             "ci_low": sub[est].astype(float) - 1.959963984540054 * se,
             "ci_high": sub[est].astype(float) + 1.959963984540054 * se,
-            "weight": 1 / sub["_vi"],
+            # the pooled model's own weights (random effects), as metafor's forest()
+            "weight": (
+                pooled.studies["weight"].to_numpy()
+                if pooled is not None
+                else (1 / sub["_vi"]).to_numpy()
+            ),
         }
     )
     out = [Markup(f'<h3 id="pairwise">Direct evidence: {esc(top)}</h3>'), err]
