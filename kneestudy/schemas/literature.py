@@ -11,11 +11,14 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from kneestudy.schemas.cohort import ID_PATTERN
+from kneestudy.schemas.instruments import INSTRUMENTS
 
-__all__ = ["MEASURES", "OUTCOME_PATTERN", "ArmSummaries", "Contrasts"]
+__all__ = ["MEASURES", "OUTCOME_PATTERN", "PUBLISHED_MEASURES", "ArmSummaries", "Contrasts"]
 
 #: Effect measures a published contrast may use.
 MEASURES: tuple[str, ...] = ("MD", "SMD", "logOR", "logRR", "logHR")
+#: Measures as a paper prints them (ratios not logged); see ``published_*`` columns.
+PUBLISHED_MEASURES: tuple[str, ...] = ("MD", "SMD", "OR", "RR", "HR", "RD")
 #: Outcome codes: lower-case words joined by "_" (pain, akps, recovered, ...).
 OUTCOME_PATTERN = r"^[a-z][a-z0-9_]*$"
 
@@ -51,10 +54,49 @@ class ArmSummaries(pa.DataFrameModel):
     source: Optional[Series[str]] = pa.Field(
         nullable=True, description="Citation of the published figure, or `synthetic`."
     )
+    risk_of_bias: Optional[Series[str]] = pa.Field(
+        nullable=True,
+        isin=["low", "some_concerns", "high"],
+        description="Risk of bias: low, some_concerns or high.",
+    )
+    published_ci_low: Optional[Series[float]] = pa.Field(
+        nullable=True, description="Lower limit of a published CI of the mean (to derive sd)."
+    )
+    published_ci_high: Optional[Series[float]] = pa.Field(
+        nullable=True, description="Upper limit of a published CI of the mean (to derive sd)."
+    )
+    published_se: Optional[Series[float]] = pa.Field(
+        nullable=True, ge=0, description="Published standard error of the mean (to derive sd)."
+    )
     population: Optional[Series[str]] = pa.Field(
         nullable=True, description="Population studied, when not patellofemoral pain."
     )
     note: Optional[Series[str]] = pa.Field(nullable=True, description="Free note.")
+    instrument: Optional[Series[str]] = pa.Field(
+        nullable=True,
+        isin=list(INSTRUMENTS),
+        description="Instrument the numbers were measured on (see kneestudy.schemas.instruments).",
+    )
+    instrument_detail: Optional[Series[str]] = pa.Field(
+        nullable=True, description="What was asked or the success threshold, as published."
+    )
+    timepoint: Optional[Series[str]] = pa.Field(
+        nullable=True, description="Time point as the source states it (e.g. `3 months`)."
+    )
+    doi: Optional[Series[str]] = pa.Field(nullable=True, description="DOI of the source.")
+    pmid: Optional[Series[str]] = pa.Field(
+        nullable=True, str_matches=r"^[0-9]{1,9}$", description="PubMed id of the source."
+    )
+    quote: Optional[Series[str]] = pa.Field(
+        nullable=True,
+        description="Verbatim sentence or table cell holding every published number of the row.",
+    )
+    derivation: Optional[Series[str]] = pa.Field(
+        nullable=True, description="How a number not printed in the source was derived."
+    )
+    meta_analysis: Optional[Series[pd.BooleanDtype]] = pa.Field(
+        nullable=True, description="True when the figure pools several trials (a meta-analysis)."
+    )
 
     class Config:
         name = "arm_summaries"
@@ -101,6 +143,51 @@ class Contrasts(pa.DataFrameModel):
         description="Risk of bias: low, some_concerns or high.",
     )
     note: Optional[Series[str]] = pa.Field(nullable=True, description="Free note.")
+    published_measure: Optional[Series[str]] = pa.Field(
+        nullable=True,
+        isin=list(PUBLISHED_MEASURES),
+        description="Measure as published (MD, SMD, OR, RR, HR, RD; ratios not logged).",
+    )
+    published_estimate: Optional[Series[float]] = pa.Field(
+        nullable=True, description="Estimate as published."
+    )
+    published_ci_low: Optional[Series[float]] = pa.Field(
+        nullable=True, description="Lower confidence limit as published."
+    )
+    published_ci_high: Optional[Series[float]] = pa.Field(
+        nullable=True, description="Upper confidence limit as published."
+    )
+    published_se: Optional[Series[float]] = pa.Field(
+        nullable=True, ge=0, description="Standard error as published."
+    )
+    published_p: Optional[Series[float]] = pa.Field(
+        nullable=True, ge=0, le=1, description="P value as published (when no CI or SE is)."
+    )
+    instrument: Optional[Series[str]] = pa.Field(
+        nullable=True,
+        isin=list(INSTRUMENTS),
+        description="Instrument the numbers were measured on (see kneestudy.schemas.instruments).",
+    )
+    instrument_detail: Optional[Series[str]] = pa.Field(
+        nullable=True, description="What was asked or the success threshold, as published."
+    )
+    timepoint: Optional[Series[str]] = pa.Field(
+        nullable=True, description="Time point as the source states it (e.g. `3 months`)."
+    )
+    doi: Optional[Series[str]] = pa.Field(nullable=True, description="DOI of the source.")
+    pmid: Optional[Series[str]] = pa.Field(
+        nullable=True, str_matches=r"^[0-9]{1,9}$", description="PubMed id of the source."
+    )
+    quote: Optional[Series[str]] = pa.Field(
+        nullable=True,
+        description="Verbatim sentence or table cell holding every published number of the row.",
+    )
+    derivation: Optional[Series[str]] = pa.Field(
+        nullable=True, description="How a number not printed in the source was derived."
+    )
+    meta_analysis: Optional[Series[pd.BooleanDtype]] = pa.Field(
+        nullable=True, description="True when the figure pools several trials (a meta-analysis)."
+    )
 
     class Config:
         name = "contrasts"
