@@ -22,7 +22,14 @@ from pathlib import Path
 
 from kneestudy.ingest.model import Study
 
-__all__ = ["demo_study", "demo_study_path", "demo_truth", "example_cohort_path"]
+__all__ = [
+    "demo_study",
+    "demo_study_path",
+    "demo_truth",
+    "evidence",
+    "evidence_path",
+    "example_cohort_path",
+]
 
 
 def _data(name: str) -> Path:
@@ -42,6 +49,32 @@ def demo_study_path() -> Path:
 def example_cohort_path() -> Path:
     """Folder of the embedded example cohort (one trial, CSV tables and ``cohort.toml``)."""
     return _data("example_cohort")
+
+
+def evidence_path() -> Path:
+    """Folder of the embedded evidence base of published trials (see :func:`evidence`)."""
+    return _data("evidence")
+
+
+def evidence() -> Study:
+    """The evidence base: published randomised trials of the eight ideas, every number quoted.
+
+    Returns
+    -------
+    Study
+        No cohorts. ``.arm_summaries`` and ``.contrasts`` hold published
+        figures, each row with its citation, DOI or PMID, instrument, time
+        point, population, risk of bias and the verbatim quote its numbers
+        come from (numbers not printed are derived by a named Cochrane
+        Handbook method, in ``derivation``); ``.studies`` has one row per
+        trial with its RoB 2 judgement and its source. Glucosamine rows come
+        from knee osteoarthritis (``population``): indirect evidence. Never
+        pooled with synthetic cohorts. Built by ``python -m
+        kneestudy.datasets.evidence_base`` from ``trials/*.toml``.
+    """
+    from kneestudy.datasets.evidence_base import evidence as _evidence
+
+    return _evidence()
 
 
 def demo_study() -> Study:

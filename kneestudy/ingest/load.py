@@ -478,6 +478,7 @@ def load_study(path: str | Path, on_invalid: str = "raise") -> Study:
         cohorts=result,
         arm_summaries=lit_frames["arm_summaries"],
         contrasts=lit_frames["contrasts"],
+        studies=lit_frames["studies"],
         path=folder,
         report=report,
         metadata=meta["metadata"],

@@ -42,7 +42,7 @@ TABLES: tuple[str, ...] = ("participants", "visits", "adverse_events", "events")
 #: Tables a cohort must have.
 REQUIRED_TABLES: tuple[str, ...] = ("participants", "visits")
 #: Study-level (literature) tables.
-STUDY_TABLES: tuple[str, ...] = ("arm_summaries", "contrasts")
+STUDY_TABLES: tuple[str, ...] = ("arm_summaries", "contrasts", "studies")
 #: Columns of a contrasts table produced from a cohort (DESIGN's ``contrasts``
 #: format plus the optional ``population`` and ``risk_of_bias``), in order.
 CONTRAST_COLUMNS: tuple[str, ...] = (
@@ -305,6 +305,9 @@ class Study:
     cohorts : list of Cohort
     arm_summaries, contrasts : DataFrame
         Study-level data (published or from other teams); empty when absent.
+    studies : DataFrame
+        One row per published study (citation, risk of bias by RoB 2
+        domain), from ``literature/studies.csv``; empty when absent.
     path : Path or None
     report : ValidationReport or None
         Validation of every file of the study.
@@ -317,6 +320,7 @@ class Study:
     cohorts: list[Cohort] = field(default_factory=list)
     arm_summaries: pd.DataFrame = field(default_factory=pd.DataFrame)
     contrasts: pd.DataFrame = field(default_factory=pd.DataFrame)
+    studies: pd.DataFrame = field(default_factory=pd.DataFrame)
     path: Path | None = None
     report: Any = None
     metadata: Mapping[str, Any] = field(default_factory=dict)

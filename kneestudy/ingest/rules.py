@@ -225,7 +225,7 @@ def check_literature_rules(state: TableState, codes: dict[str, str], out: Collec
         with np.errstate(invalid="ignore"):
             over = ev > n
         state.fail(out, over, "events", "events_le_n", "events must not exceed n")
-    else:
+    elif state.name == "contrasts":
         check_codes(state, "treatment", codes, out)
         check_codes(state, "comparator", codes, out)
         same = (f["treatment"] == f["comparator"]).to_numpy() & f["treatment"].notna().to_numpy()

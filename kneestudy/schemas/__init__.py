@@ -7,13 +7,13 @@ field's ``metadata["rules"]`` and enforced by the ingest validators.
 
 >>> from kneestudy.schemas import SCHEMAS
 >>> list(SCHEMAS)
-['participants', 'visits', 'adverse_events', 'events', 'arm_summaries', 'contrasts']
+['participants', 'visits', 'adverse_events', 'events', 'arm_summaries', 'contrasts', 'studies']
 """
 
 from __future__ import annotations
 
 from kneestudy.schemas.cohort import ID_PATTERN, AdverseEvents, Events, Participants, Visits
-from kneestudy.schemas.literature import MEASURES, ArmSummaries, Contrasts
+from kneestudy.schemas.literature import MEASURES, ArmSummaries, Contrasts, Studies
 from kneestudy.schemas.manifest import (
     DESIGNS,
     MANIFEST_FIELDS,
@@ -40,6 +40,7 @@ __all__ = [
     "Events",
     "ManifestField",
     "Participants",
+    "Studies",
     "TableSpec",
     "Visits",
     "check_manifest",
@@ -55,4 +56,5 @@ SCHEMAS = {
     "events": Events,
     "arm_summaries": ArmSummaries,
     "contrasts": Contrasts,
+    "studies": Studies,
 }

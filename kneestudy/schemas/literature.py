@@ -13,12 +13,19 @@ from pandera.typing import Series
 from kneestudy.schemas.cohort import ID_PATTERN
 from kneestudy.schemas.instruments import INSTRUMENTS
 
-__all__ = ["MEASURES", "OUTCOME_PATTERN", "PUBLISHED_MEASURES", "ArmSummaries", "Contrasts"]
+__all__ = [
+    "MEASURES",
+    "OUTCOME_PATTERN",
+    "PUBLISHED_MEASURES",
+    "ArmSummaries",
+    "Contrasts",
+    "Studies",
+]
 
 #: Effect measures a published contrast may use.
 MEASURES: tuple[str, ...] = ("MD", "SMD", "logOR", "logRR", "logHR")
 #: Measures as a paper prints them (ratios not logged); see ``published_*`` columns.
-PUBLISHED_MEASURES: tuple[str, ...] = ("MD", "SMD", "OR", "RR", "HR", "RD")
+PUBLISHED_MEASURES: tuple[str, ...] = ("MD", "SMD", "OR", "RR", "HR")
 #: Outcome codes: lower-case words joined by "_" (pain, akps, recovered, ...).
 OUTCOME_PATTERN = r"^[a-z][a-z0-9_]*$"
 
@@ -94,6 +101,9 @@ class ArmSummaries(pa.DataFrameModel):
     derivation: Optional[Series[str]] = pa.Field(
         nullable=True, description="How a number not printed in the source was derived."
     )
+    location: Optional[Series[str]] = pa.Field(
+        nullable=True, description="Where in the source the quote stands (table, page)."
+    )
     meta_analysis: Optional[Series[pd.BooleanDtype]] = pa.Field(
         nullable=True, description="True when the figure pools several trials (a meta-analysis)."
     )
@@ -146,7 +156,7 @@ class Contrasts(pa.DataFrameModel):
     published_measure: Optional[Series[str]] = pa.Field(
         nullable=True,
         isin=list(PUBLISHED_MEASURES),
-        description="Measure as published (MD, SMD, OR, RR, HR, RD; ratios not logged).",
+        description="Measure as published (MD, SMD, OR, RR, HR; ratios not logged).",
     )
     published_estimate: Optional[Series[float]] = pa.Field(
         nullable=True, description="Estimate as published."
@@ -185,10 +195,74 @@ class Contrasts(pa.DataFrameModel):
     derivation: Optional[Series[str]] = pa.Field(
         nullable=True, description="How a number not printed in the source was derived."
     )
+    location: Optional[Series[str]] = pa.Field(
+        nullable=True, description="Where in the source the quote stands (table, page)."
+    )
     meta_analysis: Optional[Series[pd.BooleanDtype]] = pa.Field(
         nullable=True, description="True when the figure pools several trials (a meta-analysis)."
     )
 
     class Config:
         name = "contrasts"
+        strict = False
+
+
+_ROB = ["low", "some_concerns", "high"]
+
+
+def _rob_domain(what: str) -> pa.Field:
+    return pa.Field(nullable=True, isin=_ROB, description=f"RoB 2 domain: {what}.")
+
+
+class Studies(pa.DataFrameModel):
+    """One row per published study: citation and risk of bias (RoB 2 domains where given).
+
+    The risk-of-bias domains follow RoB 2 (Sterne JAC et al. 2019, BMJ
+    366:l4898): D1 randomisation process, D2 deviations from intended
+    interventions, D3 missing outcome data, D4 measurement of the outcome,
+    D5 selection of the reported result, and the overall judgement.
+    """
+
+    study_id: Series[str] = pa.Field(
+        str_matches=ID_PATTERN, unique=True, description="Study identifier (as in the rows)."
+    )
+    citation: Series[str] = pa.Field(description="Citation of the main report.")
+    doi: Optional[Series[str]] = pa.Field(nullable=True, description="DOI of the main report.")
+    pmid: Optional[Series[str]] = pa.Field(
+        nullable=True, str_matches=r"^[0-9]{1,9}$", description="PubMed id of the main report."
+    )
+    url: Optional[Series[str]] = pa.Field(nullable=True, description="Where the text was read.")
+    title: Optional[Series[str]] = pa.Field(nullable=True, description="Title of the study.")
+    design: Optional[Series[str]] = pa.Field(
+        nullable=True,
+        isin=["parallel", "crossover", "cluster", "meta_analysis"],
+        description="parallel, crossover, cluster, or meta_analysis (a pooled estimate).",
+    )
+    population: Optional[Series[str]] = pa.Field(
+        nullable=True, description="Population studied (patellofemoral pain unless stated)."
+    )
+    n_randomised: Optional[Series[pd.Int64Dtype]] = pa.Field(
+        nullable=True, ge=1, description="Participants randomised."
+    )
+    risk_of_bias: Series[str] = pa.Field(isin=_ROB, description="Overall risk of bias.")
+    rob_source: Optional[Series[str]] = pa.Field(
+        nullable=True,
+        isin=["published", "own"],
+        description="published (a review's judgement) or own (kneestudy's RoB 2 judgement).",
+    )
+    rob_review: Optional[Series[str]] = pa.Field(
+        nullable=True, description="The review whose judgement is used."
+    )
+    rob_reason: Optional[Series[str]] = pa.Field(
+        nullable=True, description="Reasons for domains that are not at low risk."
+    )
+    randomisation: Optional[Series[str]] = _rob_domain("D1 randomisation process")
+    deviations: Optional[Series[str]] = _rob_domain("D2 deviations from intended interventions")
+    missing_data: Optional[Series[str]] = _rob_domain("D3 missing outcome data")
+    measurement: Optional[Series[str]] = _rob_domain("D4 measurement of the outcome")
+    selection: Optional[Series[str]] = _rob_domain("D5 selection of the reported result")
+    note: Optional[Series[str]] = pa.Field(nullable=True, description="Free note.")
+
+    class Config:
+        name = "studies"
         strict = False
