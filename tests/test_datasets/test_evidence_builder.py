@@ -23,6 +23,8 @@ def test_numbers_in_reads_printed_forms():
     assert 1583.0 in numbers_in("1,583 patients")
     assert numbers_in("−1.5 (−2.3 to −0.8)") == [1.5, 2.3, 0.8]
     assert in_quote(-0.8, "MD −1.5 (−2.3 to −0.8)")
+    assert in_quote(49, "Forty-nine patients were randomised to each group")
+    assert in_quote(7, "seven withdrew") and not in_quote(17, "seven withdrew")
     assert not in_quote(0.9, "MD −1.5 (−2.3 to −0.8)")
 
 
