@@ -217,6 +217,20 @@ class ComponentNetworkResult(Result):
         fit = st["random_fit"] if self.random else st["common_fit"]
         return pd.Series(_summary(a, fit, st["design"], self.alpha, self.tau2, self.pi_df))
 
+    def joint(
+        self, whats: Iterable[str | Iterable[str] | Mapping[str, float]]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Estimates of several sums of components and their covariance (selected model).
+
+        Each item is as for :meth:`estimate_of`; all must be estimable.
+        """
+        a = np.array([self._vector(w) for w in whats])
+        st = self._state
+        fit = st["random_fit"] if self.random else st["common_fit"]
+        if not all(st["design"].estimable(v) for v in a):
+            raise AnalysisError("every estimate must be identified by the network")
+        return a @ fit.beta, a @ fit.cov @ a.T
+
     def study_weights(self, what: str | Iterable[str] | Mapping[str, float]) -> pd.DataFrame:
         """Percentage study weights of an estimate (Riley et al. 2018), selected model.
 
