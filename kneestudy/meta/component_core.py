@@ -61,7 +61,16 @@ import numpy as np
 
 from kneestudy.meta import network_core as core
 
-__all__ = ["Design", "LinearFit", "design", "dl_tau2", "gls", "reml_tau2", "study_weights"]
+__all__ = [
+    "Design",
+    "LinearFit",
+    "design",
+    "design_dropping",
+    "dl_tau2",
+    "gls",
+    "reml_tau2",
+    "study_weights",
+]
 
 
 @dataclass
@@ -73,6 +82,7 @@ class Design:
     rank: int
     basis: np.ndarray  # p × rank: orthonormal basis of the row space of X
     null: np.ndarray  # p × (p − rank): basis of the null space
+    columns: np.ndarray | None = None  # when the basis is these columns of the identity
 
     def estimable(self, a: np.ndarray, tol: float = 1e-8) -> bool:
         """Whether the combination ``a`` (length ``p``) is identified by the design."""
@@ -99,18 +109,39 @@ class LinearFit:
 
 
 def design(groups: core.Groups, rows: list[np.ndarray], p: int) -> Design:
-    """Rank, row space and null space of the contrast design of ``rows``."""
+    """Rank, row space and null space of the contrast design of ``rows``.
+
+    From the eigen-decomposition of :math:`X^\top X` (the squared singular values
+    of ``X``); eigenvalues below ``100 max(m, p) eps λ_max`` are zero.
+    """
     if p == 0:
         return Design(rows, 0, 0, np.zeros((0, 0)), np.zeros((0, 0)))
-    parts = [(r[:, 1:, :] - r[:, :1, :]).reshape(-1, p) for r in rows]
-    x = np.concatenate(parts, axis=0) if parts else np.zeros((0, p))
-    x = np.unique(np.round(x, 12), axis=0) if len(x) else x
-    if len(x) == 0:
+    gram = np.zeros((p, p))
+    m = 0
+    for r in rows:
+        x = (r[:, 1:, :] - r[:, :1, :]).reshape(-1, p)
+        gram += x.T @ x
+        m += x.shape[0]
+    if m == 0:
         return Design(rows, p, 0, np.zeros((p, 0)), np.eye(p))
-    _, sv, vt = np.linalg.svd(x, full_matrices=True)
-    tol = max(x.shape) * np.finfo(float).eps * (sv[0] if len(sv) else 0.0)
-    rank = int((sv > tol).sum()) if len(sv) else 0
-    return Design(rows, p, rank, vt[:rank].T, vt[rank:].T)
+    lam, vec = np.linalg.eigh(gram)
+    # eigenvalues of X'X are the squared singular values: the zero ones are rounding,
+    # about eps times the largest (a contrast design of 0/±1 entries is well scaled)
+    tol = max(m, p) * np.finfo(float).eps * max(float(lam.max()), 1.0) * 100
+    keep = lam > tol
+    rank = int(keep.sum())
+    return Design(rows, p, rank, vec[:, keep], vec[:, ~keep])
+
+
+def design_dropping(rows: list[np.ndarray], p: int, drop: list[int]) -> Design:
+    """A design known to be identified once the parameters ``drop`` are fixed at 0.
+
+    For one-hot treatment designs: one reference per connected part of the
+    network. The basis is then a selection of columns, with no decomposition.
+    """
+    keep = np.array([i for i in range(p) if i not in set(drop)], dtype=int)
+    eye = np.eye(p)
+    return Design(rows, p, len(keep), eye[:, keep], eye[:, sorted(set(drop))], columns=keep)
 
 
 def gls(groups: core.Groups, des: Design, tau2: float = 0.0) -> LinearFit:
@@ -125,7 +156,16 @@ def gls(groups: core.Groups, des: Design, tau2: float = 0.0) -> LinearFit:
         rhs += np.einsum("gkp,gk->p", r, t.r)
         logdet_s += t.logdet
     v = des.basis
-    if des.rank:
+    if des.rank and des.columns is not None:
+        cols = des.columns
+        m = info[np.ix_(cols, cols)]
+        minv = np.linalg.inv(m)
+        beta = np.zeros(p)
+        beta[cols] = minv @ rhs[cols]
+        cov = np.zeros((p, p))
+        cov[np.ix_(cols, cols)] = minv
+        logdet_x = float(np.linalg.slogdet(m)[1])
+    elif des.rank:
         m = v.T @ info @ v
         minv = np.linalg.inv(m)
         beta = v @ (minv @ (v.T @ rhs))

@@ -291,24 +291,29 @@ class ComponentNetworkResult(Result):
         )
 
 
+def _crit(alpha: float, pi_df: int) -> tuple[float, float]:
+    z = float(norm.ppf(1 - alpha / 2))
+    t = float(t_dist.ppf(1 - alpha / 2, pi_df)) if pi_df >= 2 else float("nan")
+    return z, t
+
+
 def _summary(
-    a: np.ndarray, fit: cc.LinearFit, des: cc.Design, alpha: float, tau2: float, pi_df: int
-) -> dict[str, Any]:
+    a: np.ndarray, fit: cc.LinearFit, des: cc.Design, alpha: float, tau2: float, pi_df: int,
+    crit: tuple[float, float] | None = None,
+) -> dict[str, Any]:  # fmt: skip
     if not des.estimable(a):
         nan = float("nan")
         return dict(estimate=nan, se=nan, ci_low=nan, ci_high=nan, pi_low=nan, pi_high=nan,
                     p_value=nan, estimable=False)  # fmt: skip
-    z = norm.ppf(1 - alpha / 2)
+    z, t = crit if crit is not None else _crit(alpha, pi_df)
     est = float(a @ fit.beta)
     se = float(np.sqrt(max(float(a @ fit.cov @ a), 0.0)))
     if pi_df >= 2:
-        crit = t_dist.ppf(1 - alpha / 2, pi_df)
-        half = crit * np.sqrt(se**2 + tau2)
+        half = t * np.sqrt(se**2 + tau2)
         plo, phi = est - half, est + half
     else:
         plo = phi = float("nan")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = float(2 * norm.sf(abs(est / se))) if se > 0 else float("nan")
+    p = float(2 * norm.sf(abs(est / se))) if se > 0 else float("nan")
     return dict(estimate=est, se=se, ci_low=est - z * se, ci_high=est + z * se, pi_low=plo,
                 pi_high=phi, p_value=p, estimable=True)  # fmt: skip
 
@@ -317,8 +322,9 @@ def _table(
     names: list[str], vectors: np.ndarray, fit: cc.LinearFit, des: cc.Design, alpha: float,
     tau2: float, pi_df: int, key: str,
 ) -> pd.DataFrame:  # fmt: skip
+    crit = _crit(alpha, pi_df)
     rows = [
-        {key: n, **_summary(v, fit, des, alpha, tau2, pi_df)}
+        {key: n, **_summary(v, fit, des, alpha, tau2, pi_df, crit)}
         for n, v in zip(names, vectors, strict=True)
     ]
     return pd.DataFrame(rows)
@@ -482,10 +488,12 @@ def component_network(
 
     # additivity: the standard network on the treatments as given
     std_rows = [np.eye(n)[arms] for arms, _, _ in groups.batches]
-    std_des = cc.design(groups, std_rows, n)
-    std_fit = cc.gls(groups, std_des, 0.0)
     pairs = [(int(b.arms[0]), int(a)) for b in data.studies for a in b.arms[1:]]
-    n_parts = len(connected_parts(treatments, pairs))
+    parts = connected_parts(treatments, pairs)
+    n_parts = len(parts)
+    index = {t: i for i, t in enumerate(treatments)}
+    std_des = cc.design_dropping(std_rows, n, [index[p[0]] for p in parts])
+    std_fit = cc.gls(groups, std_des, 0.0)
     df_std = groups.n_contrasts - std_des.rank
     q_diff = common.q - std_fit.q
     if abs(q_diff) < np.finfo(float).eps ** 0.75 * max(1.0, common.q):

@@ -53,7 +53,7 @@ from kneestudy._results import Result, format_number, frame_to_html
 from kneestudy.errors import AnalysisError
 from kneestudy.meta import component_core as cc
 from kneestudy.meta import network_core as core
-from kneestudy.meta.network_data import NetworkData, prepare
+from kneestudy.meta.network_data import NetworkData, components, prepare
 from kneestudy.meta.network_split import netsplit
 
 __all__ = ["DesignByTreatmentResult", "design_by_treatment", "node_split"]
@@ -132,6 +132,16 @@ def _node_rows(
     return core.group(data.studies, len(treatments)), names, t2n
 
 
+def _standard(groups: core.Groups, names: list[str], t2n: np.ndarray) -> cc.Design:
+    """The standard network of the nodes: one-hot rows, one reference per connected part."""
+    n = len(names)
+    rows = [np.eye(n)[t2n[arms]] for arms, _, _ in groups.batches]
+    pairs = [(int(t2n[a[0]]), int(t2n[b])) for arms, _, _ in groups.batches for a in arms
+             for b in a[1:] if t2n[a[0]] != t2n[b]]  # fmt: skip
+    index = {v: i for i, v in enumerate(names)}
+    return cc.design_dropping(rows, n, [index[p[0]] for p in components(names, pairs)])
+
+
 def design_by_treatment(
     contrasts: pd.DataFrame,
     nodes: Mapping[str, str] | None = None,
@@ -177,9 +187,7 @@ def design_by_treatment(
         raise AnalysisError('method_tau must be "DL" or "REML"')
     data = prepare(contrasts, study, treatment, comparator, estimate, se)
     groups, names, t2n = _node_rows(data, nodes)
-    n_nodes = len(names)
-    cons_rows = [np.eye(n_nodes)[t2n[arms]] for arms, _, _ in groups.batches]
-    cons = cc.design(groups, cons_rows, n_nodes)
+    cons = _standard(groups, names, t2n)
     # one design per set of nodes; its parameters: (design, node) for nodes after the first
     design_of: list[tuple[int, ...]] = []
     for arms, _, _ in groups.batches:
@@ -202,7 +210,7 @@ def design_by_treatment(
                     r[i, j, keys[(d, v)]] = 1.0
         pos += g
         inc_rows.append(r)
-    inc = cc.design(groups, inc_rows, len(keys))
+    inc = cc.design_dropping(inc_rows, len(keys), [])  # saturated within designs: full rank
     cons_fit = cc.gls(groups, cons, 0.0)
     inc_fit = cc.gls(groups, inc, 0.0)
     df_total = groups.n_contrasts - cons.rank
@@ -297,8 +305,7 @@ def node_split(
     data = prepare(contrasts, study, treatment, comparator, estimate, se)
     groups, names, t2n = _node_rows(data, nodes)
     n_nodes = len(names)
-    rows = [np.eye(n_nodes)[t2n[arms]] for arms, _, _ in groups.batches]
-    des = cc.design(groups, rows, n_nodes)
+    des = _standard(groups, names, t2n)
     common = cc.gls(groups, des, 0.0)
     tau2 = 0.0
     if random:
