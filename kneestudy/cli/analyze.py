@@ -34,6 +34,8 @@ def _jsonable(value: Any) -> Any:
 
     if isinstance(value, AnalysisError):
         return {"error": str(value)}
+    if isinstance(value, dict):  # e.g. one result (or AnalysisError) per treatment arm
+        return {str(k): _jsonable(v) for k, v in value.items()}
     if hasattr(value, "to_dict") and not isinstance(value, (pd.DataFrame, pd.Series)):
         return to_jsonable(value.to_dict())
     return to_jsonable(value)
