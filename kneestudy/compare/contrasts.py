@@ -396,6 +396,11 @@ def gather(
         out[c] = out[c].fillna("").astype(str)
     out["meta_analysis"] = out["meta_analysis"].fillna(False).astype(bool)
     if len(out):
+        bad = (out["status"] == "used") & ~(
+            np.isfinite(out["estimate"]) & np.isfinite(out["se"]) & (out["se"] > 0)
+        )
+        out.loc[bad, "status"] = "set aside"
+        out.loc[bad, "reason"] = "the estimate or its standard error is missing or not positive"
         _nearest_per_comparison(out, win)
         _one_source_per_trial(out)
         _check_blocks(out)
