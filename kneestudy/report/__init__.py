@@ -85,6 +85,8 @@ def render_html(
         settings.used["comparison"] = {
             "measure": getattr(comparison, "measure", "effect"),
             "reference": getattr(comparison, "reference", "control"),
+            "random": getattr(comparison, "random", True),
+            "methods": tuple(getattr(comparison, "methods", ()) or ()),
         }
     if isinstance(comparison, AnalysisError):
         cmp_error = error_box("The comparison of the eight ideas", comparison)

@@ -77,7 +77,10 @@ def summary_section(study: Any, comparison: Any, outcome: str, week: float) -> M
         return Markup("").join(out)
     t = comparison.table.copy()
     measure = str(getattr(comparison, "measure", "effect"))
-    reference = str(getattr(comparison, "reference", "control"))
+    reference = str(
+        getattr(comparison, "reference_label", getattr(comparison, "reference", "control"))
+    )
+    when = str(getattr(comparison, "window_label", "") or f"at week {week:g}")
     ranked = t.dropna(subset=["estimate"]).sort_values("rank", kind="stable")
     lines = []
     for row in ranked.itertuples(index=False):
@@ -85,7 +88,7 @@ def summary_section(study: Any, comparison: Any, outcome: str, week: float) -> M
         sure = _VERDICT_WORDS.get(str(d.get("certainty", "")).lower(), "certainty not rated")
         lines.append(
             f"{d['label']}: {_MEASURES.get(measure, measure).lower()} {_fmt(d['estimate'])} in "
-            f"{outcome} at week {week:g} vs {reference} (95% CI {_fmt(d['ci_low'])} to "
+            f"{outcome} {when} vs {reference} (95% CI {_fmt(d['ci_low'])} to "
             f"{_fmt(d['ci_high'])}); certainty {d.get('certainty', '–')}, {sure}. "
             f"{d.get('verdict', '')}".strip()
         )
@@ -153,15 +156,19 @@ def comparison_section(comparison: Any) -> Markup:
     reference = getattr(comparison, "reference", "control")
     week = getattr(comparison, "week", None)
     when = f" at week {week:g}" if isinstance(week, (int, float)) else ""
+    if getattr(comparison, "window_label", ""):
+        when = f" {comparison.window_label}"
     direction = "negative = less pain" if outcome == "pain" else "positive = better"
     xlabel = f"{_MEASURES.get(measure, measure)} in {outcome}{when} vs {reference} ({direction})"
     cols = [c for c in _TABLE_COLS if c in t.columns]
+    model = getattr(comparison, "model", "")
+    kind = "random-effects" if getattr(comparison, "random", True) else "common-effect"
     out = [
         table(
             t[cols],
             digits=2,
-            caption=f"The eight ideas against {reference} (random-effects network "
-            f"meta-analysis; {measure}; PI = 95% prediction interval)",
+            caption=f"The eight ideas against {reference} ({kind} {model + ' ' if model else ''}"
+            f"network meta-analysis; {measure}; PI = 95% prediction interval)",
         ),
         figure_svg(
             lambda ax: plots.network_forest(t, ax, comparator=reference, xlabel=xlabel),
@@ -390,12 +397,17 @@ def methods_section(settings: Settings, study: Any) -> Markup:
         "Pearson 1934), risk ratio with a log-scale (Katz) interval, 0.5 added to every cell "
         "when one is zero, and Fisher's exact test.",
         "Comparison of the ideas: "
-        + ("random-effects" if cmp.get("random", True) else "common-effect")
-        + f" network meta-analysis ({cmp.get('measure', 'effect')} against "
-        f"{cmp.get('reference', 'control')}) of the individual-data cohorts and published "
-        "contrasts, P-scores (Rücker & Schwarzer 2015), certainty rated in the GRADE spirit "
-        "(Puhan et al. 2014). Pairwise pooling: REML with prediction intervals (Riley et al. "
-        "2011); funnel asymmetry shown by Egger's regression line (Egger et al. 1997).",
+        + (
+            " ".join(cmp["methods"])
+            if cmp.get("methods")
+            else ("random-effects" if cmp.get("random", True) else "common-effect")
+            + f" network meta-analysis ({cmp.get('measure', 'effect')} against "
+            f"{cmp.get('reference', 'control')}) of the individual-data cohorts and published "
+            "contrasts, certainty rated in the GRADE spirit (Puhan et al. 2014)."
+        )
+        + " P-scores (Rücker & Schwarzer 2015). Pairwise pooling: REML with prediction "
+        "intervals (Riley et al. 2011); funnel asymmetry shown by Egger's regression line "
+        "(Egger et al. 1997).",
     ]
     refs = [
         "Altman DG (1998). Confidence intervals for the number needed to treat. BMJ 317:1309.",
@@ -406,11 +418,17 @@ def methods_section(settings: Settings, study: Any) -> Markup:
         "BMJ 315:629.",
         "Mallinckrodt CH et al. (2008). Recommendations for the primary analysis of continuous "
         "endpoints in longitudinal clinical trials. Drug Inf J 42:303.",
+        "Nikolakopoulou A et al. (2020). CINeMA: an approach for assessing confidence in the "
+        "results of a network meta-analysis. PLoS Med 17:e1003082.",
         "Puhan MA et al. (2014). A GRADE Working Group approach for rating the quality of "
         "treatment effect estimates from network meta-analysis. BMJ 349:g5630.",
         "Riley RD, Higgins JPT, Deeks JJ (2011). Interpretation of random effects "
         "meta-analyses. BMJ 342:d549.",
         "Royston P, Parmar MKB (2013). Restricted mean survival time. BMC Med Res Methodol 13:152.",
+        "Rücker G, Petropoulou M, Schwarzer G (2020). Network meta-analysis of multicomponent "
+        "interventions. Biom J 62:808.",
+        "Santesso N et al. (2020). GRADE guidelines 26: informative statements to communicate "
+        "the findings of systematic reviews of interventions. J Clin Epidemiol 119:126.",
         "Rücker G, Schwarzer G (2015). Ranking treatments in frequentist network "
         "meta-analysis works without resampling methods. BMC Med Res Methodol 15:58.",
     ]
