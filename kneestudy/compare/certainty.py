@@ -262,11 +262,13 @@ def incoherence(tests: Sequence[tuple[str, float]]) -> Judgement:
             "be compared",
         )  # fmt: skip
     lab, p = min(have, key=lambda x: x[1])
-    listing = "; ".join(f"{a} p = {b:.3g}" for a, b in have)
+    others = "; ".join(f"{a} p = {b:.3g}" for a, b in have if (a, b) != (lab, p))
+    rest = f"; also {others}" if others else ""
     if p < 0.01:
-        return Judgement("incoherence", MAJOR, 2, f"{lab} p = {p:.3g} (< 0.01); {listing}")
+        return Judgement("incoherence", MAJOR, 2, f"{lab} p = {p:.3g} (< 0.01){rest}")
     if p < 0.10:
-        return Judgement("incoherence", SOME, 1, f"{lab} p = {p:.3g} (< 0.10); {listing}")
+        return Judgement("incoherence", SOME, 1, f"{lab} p = {p:.3g} (< 0.10){rest}")
+    listing = "; ".join(f"{a} p = {b:.3g}" for a, b in have)
     return Judgement("incoherence", NO, 0, f"no test below p = 0.10: {listing}")
 
 

@@ -290,9 +290,13 @@ def run(rows: pd.DataFrame, st: Settings) -> Fitted:
             table.append(rec)
             continue
         w = fit.study_weights(basis[0])
-        weights = {str(s): float(x) for s, x in zip(w["study"], w["weight"], strict=True)}
-        contributing = [s for s, x in weights.items() if x > 1e-10]
+        # shares below 1e-10 are rounding noise of the weight algebra, not contributions
+        weights = {str(s): float(x) for s, x in zip(w["study"], w["weight"], strict=True)
+                   if float(x) > 1e-10}  # fmt: skip
+        contributing = list(weights)
         participants, unknown = _participants(used_rows, contributing)
+        if unknown == len(contributing):
+            participants = float("nan")  # no contributing study reports its arm sizes
         judgements = _judge(code, est, weights, used_rows, st, fit, split, dbt)
         level, reasons = cert.overall(judgements)
         note = (

@@ -204,3 +204,29 @@ def test_rules_one_by_one():
     assert cert.overall(js) == ("very low", ["x: a", "y: b"])
     assert cert.overall([]) == ("high", [])
     assert cert.within_study_bias({"s": 0.0}, {"s": "low"}).level == "not assessable"
+
+
+def test_indirectness_names_only_studies_that_contribute():
+    """Orthotics vs flat inserts in one trial in patellofemoral pain (s1) and a physical
+    therapist vs placebo in one trial in knee osteoarthritis (s2): the two components are
+    estimated from separate trials, so s2 carries no weight for orthotics (its share is
+    zero up to rounding noise of the weight algebra) and orthotics is not indirect; the
+    physical therapist is, by s2's population (100% high indirectness, two levels)."""
+    rows = [contrast("s1", "orthotics", "flat_insert", -0.5, 0.3),
+            contrast("s2", "physical_therapy", "placebo", -0.4, 0.3,
+                     population="knee osteoarthritis")]  # fmt: skip
+    j, _ = _rate(rows, "orthotics", "indirectness", random=False)
+    assert (j["level"], j["downgrade"]) == ("no concerns", 0)
+    assert "s2" not in j["reason"]
+    j, _ = _rate(rows, "physical_therapy", "indirectness", random=False)
+    assert (j["level"], j["downgrade"]) == ("major concerns", 2)
+    assert "knee osteoarthritis (s2)" in j["reason"]
+
+
+def test_incoherence_reason_names_the_deciding_test_once():
+    j = cert.incoherence([("additivity test", 0.004), ("design-by-treatment interaction", 0.2)])
+    assert (
+        j.reason
+        == "additivity test p = 0.004 (< 0.01); also design-by-treatment interaction p = 0.2"
+    )
+    assert cert.incoherence([("additivity test", 0.004)]).reason.count("additivity") == 1
