@@ -129,7 +129,9 @@ def ancova(
     fitted = beta[:, 0, None, None] + beta[:, 1, None, None] * bz + beta[:, 2, None, None] * t
     resid = np.where(m, yz - fitted, 0.0)
     rss = (resid**2).sum(axis=(1, 2))
-    ok &= rss > 0
+    y_mean = yz.sum(axis=(1, 2)) / np.maximum(n_obs, 1)
+    y_ss = (np.where(m, y - y_mean[:, None, None], 0.0) ** 2).sum(axis=(1, 2))
+    ok &= (rss > 0) & (y_ss > 0)  # kneestudy.effects.ancova refuses an outcome without variance
     with np.errstate(divide="ignore", invalid="ignore"):
         sigma2 = rss / df
         se = np.sqrt(sigma2 * inv[:, 2, 2])

@@ -262,6 +262,9 @@ def true_value(analysis, outcome, idea, comparator, weeks, week, peaks) -> tuple
     average hazard ratio a Cox model estimates with this follow-up).
     """
     weeks = tuple(float(w) for w in weeks)
+    _, _, frame, _ = _truth_frame(idea, comparator, weeks, tuple(sorted(peaks.items())))
+    if np.all(frame["effect"].to_numpy() == 0.0):
+        return 0.0, 0.0, "exact (no effect at any visit: the arms do not differ in distribution)"
     if outcome == "pain" and analysis in ("ancova", "ttest", "mmrm"):
         row = truth_row(idea, comparator, weeks, week, peaks)[2]
         return float(row["pain_difference"]), 0.0, "exact (simulator truth: pain_difference)"
