@@ -33,7 +33,10 @@ from typing import Any
 
 from kneestudy.errors import AnalysisError
 
-__all__ = ["describe", "executor_for", "run_tasks"]
+__all__ = ["CONNECT_TIMEOUT", "describe", "executor_for", "run_tasks"]
+
+#: Seconds to wait for a Dask scheduler before giving up.
+CONNECT_TIMEOUT = 30.0
 
 
 @contextmanager
@@ -68,7 +71,7 @@ def executor_for(executor: Any, n_tasks: int) -> Iterator[tuple[Executor | None,
                 "a dask:// executor needs dask.distributed (pip install 'dask[distributed]')"
             ) from exc
         try:
-            client = Client(address, timeout=30, set_as_default=False)
+            client = Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
         except (OSError, TimeoutError) as exc:
             raise AnalysisError(f"cannot reach the Dask scheduler at {address}: {exc}") from exc
         try:
