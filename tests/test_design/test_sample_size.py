@@ -7,8 +7,8 @@ import pytest
 
 import kneestudy as ks
 from kneestudy.design import closed_form
-from kneestudy.design._trials import simulate_trials
 from kneestudy.design import effect as eff
+from kneestudy.design._trials import simulate_trials
 from kneestudy.errors import AnalysisError
 
 WEEKS = (0, 2, 4, 6, 12)
