@@ -13,19 +13,12 @@ import argparse
 import json
 import sys
 
+from kneestudy.cli.simulate import _weeks
+
 __all__ = ["ANALYSES", "add_parser", "run"]
 
 #: kneestudy.design.engine.ANALYSES, repeated so that building the parser stays cheap.
 ANALYSES = ("ancova", "ttest", "mmrm", "responders", "logrank", "cox")
-
-
-def _weeks(text: str) -> list[float]:
-    try:
-        return [float(w) for w in text.replace(",", " ").split()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"weeks must be numbers separated by commas, got {text!r}"
-        ) from None
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:

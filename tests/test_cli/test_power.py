@@ -81,10 +81,11 @@ def test_unreachable_scheduler_exits_2(monkeypatch, capsys):
     assert "cannot reach the Dask scheduler" in capsys.readouterr().err
 
 
+@pytest.mark.dask
 def test_scheduler_runs_on_a_local_cluster(capsys):
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None, silence_logs=40) as cl:  # fmt: skip
+                                  dashboard_address=":0", silence_logs=40) as cl:  # fmt: skip
         host_port = cl.scheduler_address.removeprefix("tcp://")
         args = ["power", "--idea", "orthotics", "--n", "20", "--reps", "40", "--effect", "-1",
                 "--json"]  # fmt: skip

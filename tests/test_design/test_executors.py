@@ -15,6 +15,8 @@ import kneestudy as ks
 from kneestudy.design import engine
 from kneestudy.errors import AnalysisError
 
+pytestmark = pytest.mark.dask
+
 KW = dict(effect=-0.8, reps=90, seed=11, chunk_reps=15, weeks=(0, 2, 4, 6, 12))
 
 
@@ -22,7 +24,7 @@ KW = dict(effect=-0.8, reps=90, seed=11, chunk_reps=15, weeks=(0, 2, 4, 6, 12))
 def cluster():
     distributed = pytest.importorskip("distributed")
     cl = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None, silence_logs=40)  # fmt: skip
+                                  dashboard_address=":0", silence_logs=40)  # fmt: skip
     client = distributed.Client(cl)
     yield cl, client
     client.close()
