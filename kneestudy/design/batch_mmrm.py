@@ -74,6 +74,14 @@ class _Data:
         self.P = 3 * V
         self.tril = np.tril_indices(V)
 
+    def subset(self, rows: np.ndarray) -> _Data:
+        """The statistics of the trials ``rows`` only (for the ones still iterating)."""
+        out = object.__new__(_Data)
+        out.__dict__.update(self.__dict__)
+        for name in ("count", "Z", "ZY", "YY", "estimable", "n_obs", "n_participants"):
+            setattr(out, name, getattr(self, name)[rows])
+        return out
+
     # -- Σ <-> θ ------------------------------------------------------------
     def sigma(self, theta: np.ndarray) -> np.ndarray:
         V = self.V
@@ -146,6 +154,14 @@ def _hessian(d: _Data, theta: np.ndarray) -> np.ndarray:
     return (H + np.swapaxes(H, 1, 2)) / 2
 
 
+def _regular(H: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(H with identity where not usable, usable): finite and well conditioned."""
+    good = np.isfinite(H).all(axis=(1, 2))
+    safe = np.where(good[:, None, None], H, np.eye(H.shape[1])[None])
+    good &= np.linalg.cond(safe) < 1e12
+    return np.where(good[:, None, None], safe, np.eye(H.shape[1])[None]), good
+
+
 def _start(d: _Data, values: np.ndarray) -> np.ndarray:
     """Moment estimate of Σ from visit-by-visit least-squares residuals."""
     V = d.V
@@ -212,36 +228,33 @@ def fit(
     theta = _start(d, values)
     f, g, _ = _value_grad(d, theta)
     active = d.estimable & np.isfinite(f)
-    H = _hessian(d, theta)
     for _ in range(max_iter):
-        conv = np.max(np.abs(g), axis=1) < gtol
-        active &= ~conv
-        if not active.any():
+        active &= np.max(np.abs(g), axis=1) >= gtol
+        rows = np.flatnonzero(active)
+        if rows.size == 0:
             break
-        try:
-            step = -np.linalg.solve(
-                np.where(active[:, None, None], H, np.eye(H.shape[1])[None]), g[..., None]
-            )[..., 0]
-        except np.linalg.LinAlgError:
-            break
-        descent = np.einsum("rq,rq->r", step, g) < 0
-        step = np.where(descent[:, None], step, -g * 1e-3)
-        step = np.where(active[:, None], step, 0.0)
-        t = np.ones(reps)
-        f_new, g_new, _ = _value_grad(d, theta + step)
+        da, th, fa, ga = d.subset(rows), theta[rows], f[rows], g[rows]
+        H, good = _regular(_hessian(da, th))
+        step = -np.linalg.solve(H, ga[..., None])[..., 0]
+        step[~good] = -ga[~good] * 1e-3
+        descent = np.einsum("rq,rq->r", step, ga) < 0
+        step = np.where(descent[:, None], step, -ga * 1e-3)
+        t = np.ones(rows.size)
+        f_new, g_new, _ = _value_grad(da, th + step)
         for _h in range(40):
-            worse = active & ~(f_new <= f + 1e-12 * np.abs(f))
+            worse = ~(f_new <= fa + 1e-12 * np.abs(fa))
             if not worse.any():
                 break
+            # halve only the trials that did not improve (the others keep their step)
             t = np.where(worse, t / 2, t)
-            f_new, g_new, _ = _value_grad(d, theta + t[:, None] * step)
-        moved = active & (f_new <= f + 1e-12 * np.abs(f))
-        theta = np.where(moved[:, None], theta + t[:, None] * step, theta)
-        f = np.where(moved, f_new, f)
-        g = np.where(moved[:, None], g_new, g)
-        active &= moved
-        if active.any():
-            H = np.where(active[:, None, None], _hessian(d, theta), H)
+            sub = np.flatnonzero(worse)
+            f_w, g_w, _ = _value_grad(da.subset(sub), th[sub] + t[sub, None] * step[sub])
+            f_new[sub], g_new[sub] = f_w, g_w
+        moved = f_new <= fa + 1e-12 * np.abs(fa)
+        theta[rows[moved]] = th[moved] + t[moved, None] * step[moved]
+        f[rows[moved]] = f_new[moved]
+        g[rows[moved]] = g_new[moved]
+        active[rows[~moved]] = False  # no descent possible: stop here (checked below)
     H = _hessian(d, theta)
     pc = _pieces(d, theta)
     ok = d.estimable & (np.max(np.abs(g), axis=1) < 1e-5) & np.isfinite(pc["f"])
@@ -253,10 +266,9 @@ def fit(
     Q = np.einsum("rja,rmab,rkb->rmjk", c, d.Z, c)
     G = np.einsum("rmij,rmjk,rmkl->ril", pc["W"], Q, pc["W"])
     gv = d.to_theta_grad(G)
-    try:
-        A = 2.0 * np.linalg.inv(np.where(ok[:, None, None], H, np.eye(H.shape[1])[None]))
-    except np.linalg.LinAlgError:
-        A = np.full_like(H, np.nan)
+    H, good = _regular(H)
+    ok &= good
+    A = 2.0 * np.linalg.inv(H)
     denom = np.einsum("rp,rpq,rq->r", gv, A, gv)
     with np.errstate(divide="ignore", invalid="ignore"):
         df = np.where(denom > 0, 2.0 * v**2 / denom, np.inf)
