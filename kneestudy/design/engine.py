@@ -48,7 +48,7 @@ ANALYSES: tuple[str, ...] = tuple(OUTCOMES)
 
 #: Participants simulated per chunk (a chunk is one task of the executor).
 CHUNK_PARTICIPANTS = {"mmrm": 30_000}
-DEFAULT_CHUNK_PARTICIPANTS = 50_000
+DEFAULT_CHUNK_PARTICIPANTS = 100_000
 
 #: Pain-free means pain <= this (kneestudy.survival.time_to_pain_free's default).
 PAIN_FREE_THRESHOLD = 1.0

@@ -259,7 +259,8 @@ def power(
         The evidence study and comparison function for ``effect=None``
         (:func:`kneestudy.design.effect.from_evidence`).
     chunk_reps : int, optional
-        Trials per chunk (default: about 50,000 participants a chunk).
+        Trials per chunk (default: about 100,000 participants a chunk, 30,000 for
+        the MMRM; fixed by reps and n, never by the executor).
     progress : callable, optional
         ``progress(chunks_done, chunks_total)``.
 

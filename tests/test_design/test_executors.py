@@ -74,7 +74,8 @@ def test_progress_reports_every_chunk():
 def test_chunk_seeds_are_spawned_from_the_seed():
     assert engine.chunk_seeds(3, 4)[:2] == engine.chunk_seeds(3, 2)
     assert engine.chunk_seeds(3, 2) != engine.chunk_seeds(4, 2)
-    assert engine.plan_chunks(1000, 100, "ancova", None) == [250, 250, 250, 250]
+    assert engine.plan_chunks(1000, 100, "ancova", None) == [500, 500]
+    assert engine.plan_chunks(1000, 100, "mmrm", None) == [150] * 6 + [100]
     assert engine.plan_chunks(10, 100, "ancova", 4) == [4, 4, 2]
 
 
