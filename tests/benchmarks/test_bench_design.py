@@ -52,15 +52,10 @@ _STMT = (
 
 _BURN_SETUP = """
 from concurrent.futures import ProcessPoolExecutor
-def burn(n):
-    s = 0
-    for i in range(n):
-        s += i * i % 7
-    return s
 pool = ProcessPoolExecutor({w})
-list(pool.map(burn, [10] * {w}))
+list(pool.map(sum, [range(10)] * {w}))
 """
-_BURN = "list(pool.map(burn, [3_000_000] * 8))"
+_BURN = "list(pool.map(sum, [range(10_000_000)] * 8))"  # builtins pickle by name
 
 
 def test_dask_speed_up_one_to_two_workers():
