@@ -15,6 +15,7 @@ idea has a fixed colour and comparator arms are grey.
 :func:`network_graph`      the evidence network
 :func:`ranking`            P-scores
 :func:`consort`            CONSORT participant flow, from the data
+:func:`power_curve`        simulated power over sample size per arm
 =========================  ===================================================
 """
 
@@ -29,6 +30,7 @@ from kneestudy.plots.curves import (
 )
 from kneestudy.plots.diagrams import consort, consort_counts, network_graph
 from kneestudy.plots.meta import forest, funnel, network_forest, ranking
+from kneestudy.plots.power import power_curve
 
 __all__ = [
     "COMPARATOR_COLOR",
@@ -43,6 +45,7 @@ __all__ = [
     "network_forest",
     "network_graph",
     "pain_free_curves",
+    "power_curve",
     "ranking",
     "trajectories",
     "trajectory_summary",
