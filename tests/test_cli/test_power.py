@@ -37,9 +37,14 @@ def test_json_is_the_result(capsys):
 
 
 def test_without_effect_the_source_is_said(capsys):
+    """Taping is the physical therapist's component, which the evidence base estimates;
+    stretching has no usable evidence on pain, so the simulator's parameter is used."""
     assert main(["power", "--idea", "taping", "--n", "20", "--reps", "30", "--workers", "1"]) == 0
     out = capsys.readouterr().out
-    assert "(simulator: simulator parameter effect.taping.peak" in out and "note:" in out
+    assert "(evidence: pooled pain difference of physical_therapy" in out
+    assert main(["power", "--idea", "stretching", "--n", "20", "--reps", "30", "--workers", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "(simulator: simulator parameter effect.stretching.peak" in out and "note:" in out
 
 
 def test_target_gives_a_sample_size(capsys):
