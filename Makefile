@@ -5,13 +5,14 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help setup test test-all bench report lab lint format browser office references clean
+.PHONY: help setup test test-all bench report screenshots lab lint format browser office references clean
 
 help:
 	@echo "make report    set up the environment and write the reports to reports/ (HTML, Word)"
 	@echo "make test      set up the environment and run the default test suite"
 	@echo "make test-all  the full suite, slow calibration tests included"
 	@echo "make bench     performance benchmarks (ratios against baselines in the same run)"
+	@echo "make screenshots  the README's pictures of the reports (needs chromium, soffice, gs)"
 	@echo "make lab       open JupyterLab on notebooks/"
 	@echo "make lint      ruff"
 	@echo "make references  regenerate the R reference values (needs R; see tests/reference/README.md)"
@@ -63,6 +64,22 @@ report: $(STAMP)
 	@if $(BIN)/python -c "import kneestudy.datasets as d; raise SystemExit(not hasattr(d, 'evidence'))"; then \
 	  $(BIN)/python -c "import kneestudy as ks; print('report written to', ks.report.write_docx(ks.datasets.evidence(), 'reports/kneestudy-evidence.docx', command='make report'))"; \
 	else echo "no evidence base in this version (ks.datasets.evidence): reports/kneestudy-evidence.docx not written"; fi
+
+# The README's pictures: the top of the HTML reports (headless Chromium, 1280 px wide)
+# and the first page of the Word report (LibreOffice to PDF, Ghostscript to PNG).
+CHROME_FLAGS := --headless --no-sandbox --disable-gpu --hide-scrollbars --no-first-run
+screenshots: report browser office
+	chromium $(CHROME_FLAGS) --user-data-dir=$$(mktemp -d) --window-size=1280,1500 \
+	  --screenshot=reports/kneestudy-demo.png file://$(CURDIR)/reports/kneestudy-demo.html
+	@if [ -f reports/kneestudy-evidence.html ]; then \
+	  chromium $(CHROME_FLAGS) --user-data-dir=$$(mktemp -d) --window-size=1280,1500 \
+	    --screenshot=reports/kneestudy-evidence.png file://$(CURDIR)/reports/kneestudy-evidence.html; fi
+	@tmp=$$(mktemp -d) && \
+	  soffice -env:UserInstallation=file://$$tmp/lo --headless --convert-to pdf --outdir $$tmp \
+	    reports/kneestudy-demo.docx >/dev/null && \
+	  gs -q -dNOPAUSE -dBATCH -sDEVICE=png16m -r110 -dFirstPage=1 -dLastPage=1 \
+	    -sOutputFile=reports/kneestudy-demo-word.png $$tmp/kneestudy-demo.pdf && \
+	  echo "reports/kneestudy-demo-word.png: page 1 of the Word report"
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/

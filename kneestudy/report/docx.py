@@ -99,16 +99,21 @@ FONT = "Arial"
 
 
 def _widths(t: Table, rows: list[Any], total: int) -> list[int]:
-    """Column widths (EMU) within ``total``: every column fits its longest word, and the
-    rest of the width goes to the columns with long text, in proportion to their length."""
+    """Column widths (EMU) within ``total``. Numbers stay on one line (as in the HTML
+    report); text columns get at least their longest word and share the rest of the
+    width in proportion to their length."""
     lo, hi = [], []
     for j, h in enumerate(t.header()):
-        # header words are bold: about 15% wider
-        words = [1.15 * len(w) for w in f"{h.label} {h.unit}".split()]
-        words += [len(w) for r in rows for w in r.cells[j].split()]
+        # header words are bold, and read badly when broken: count them 30% wider
+        words = [1.3 * len(w) for w in f"{h.label} {h.unit}".split()]
+        cells = [r.cells[j] for r in rows]
+        words += [len(w) for c in cells for w in c.split()]
         low = int(max(words, default=3)) + 2
+        longest = max((len(c) for c in cells), default=3) + 2
+        if h.numeric:
+            low = max(low, min(longest, 26))
         lo.append(low)
-        hi.append(max(min(max((len(r.cells[j]) for r in rows), default=3), 60) + 2, low))
+        hi.append(max(min(longest, 60), low))
     if sum(hi) * _CHAR <= total:
         return [int(total * h / sum(hi)) for h in hi]
     if sum(lo) * _CHAR >= total:
@@ -188,11 +193,11 @@ def add_table(doc: Any, t: Table, number: int | None) -> Any:
     return table
 
 
-def _add_figure(doc: Any, f: Figure, number: int | None) -> None:
+def _add_figure(doc: Any, f: Figure, number: int | None, dpi: int = 300) -> None:
     from docx.shared import Emu, Inches, Pt
 
     width = min(Inches(f.size[0]), Emu(int(_text_width(doc))))
-    doc.add_picture(io.BytesIO(f.png(300)), width=width)
+    doc.add_picture(io.BytesIO(f.png(dpi)), width=width)
     doc.paragraphs[-1].paragraph_format.keep_with_next = True
     cap = doc.add_paragraph(style="Caption")
     if number is not None:
@@ -201,7 +206,7 @@ def _add_figure(doc: Any, f: Figure, number: int | None) -> None:
     cap.paragraph_format.space_after = Pt(10)
 
 
-def _add_block(doc: Any, b: Any, numbers: dict[int, int]) -> None:
+def _add_block(doc: Any, b: Any, numbers: dict[int, int], dpi: int = 300) -> None:
     from docx.shared import Pt, RGBColor
 
     kind = b.type
@@ -242,13 +247,16 @@ def _add_block(doc: Any, b: Any, numbers: dict[int, int]) -> None:
     elif kind == "table":
         add_table(doc, b, numbers.get(id(b)))
     elif kind == "figure":
-        _add_figure(doc, b, numbers.get(id(b)))
+        _add_figure(doc, b, numbers.get(id(b)), dpi)
     else:  # pragma: no cover - every block type of the content model is handled
         raise TypeError(f"no Word rendering for block type {kind!r}")
 
 
-def render(report: Report, path: str | Path) -> Path:
-    """Write ``report`` as a Word document to ``path``; returns the path."""
+def render(report: Report, path: str | Path, *, dpi: int = 300) -> Path:
+    """Write ``report`` as a Word document to ``path``; returns the path.
+
+    Figures are embedded as PNG at ``dpi`` (300, print quality, by default).
+    """
     from docx.shared import Pt
 
     doc = new_document()
@@ -271,7 +279,7 @@ def render(report: Report, path: str | Path) -> Path:
         title = s.title + (" (synthetic data)" if s.synthetic else "")
         doc.add_heading(title, level=1)
         for b in s.blocks:
-            _add_block(doc, b, numbers)
+            _add_block(doc, b, numbers, dpi)
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     doc.save(str(out))
