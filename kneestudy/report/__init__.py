@@ -32,6 +32,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -70,10 +71,22 @@ def build(
     seed: int | None = None,
     progress: ProgressFn | None = None,
     date: str | None = None,
+    extra_sections: Sequence[Any] = (),
 ) -> Report:
-    """The report of ``study`` as a content model (see :func:`write_html` for the options)."""
+    """The report of ``study`` as a content model (see :func:`write_html` for the options).
+
+    ``extra_sections``: further sections (a ``Section``, or ``f(study, settings)``
+    returning one or None), placed after the cohorts.
+    """
     return build_report(
-        study, outcome=outcome, week=week, command=command, seed=seed, progress=progress, date=date
+        study,
+        outcome=outcome,
+        week=week,
+        command=command,
+        seed=seed,
+        progress=progress,
+        date=date,
+        extra_sections=extra_sections,
     )
 
 

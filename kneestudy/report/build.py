@@ -16,15 +16,18 @@ Order of sections, chosen by what the study holds:
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from kneestudy.report.content import NotApplicable, Problem, Report, Section, slug
 from kneestudy.report.settings import Settings
 
-__all__ = ["ProgressFn", "build_report"]
+__all__ = ["ExtraSection", "ProgressFn", "build_report"]
 
 ProgressFn = Callable[[str, int, int], None]
+#: An extra section: a Section, or ``f(study, settings) -> Section | None`` built with the
+#: report (e.g. a planning section with a power curve, or a discussion of the evidence).
+ExtraSection = Section | Callable[[Any, Settings], Section | None]
 
 
 def _slugs(study: Any) -> list[str]:
@@ -47,12 +50,14 @@ def build_report(
     seed: int | None = None,
     progress: ProgressFn | None = None,
     date: str | None = None,
+    extra_sections: Sequence[ExtraSection] = (),
 ) -> Report:
     """The report of ``study`` as a :class:`~kneestudy.report.content.Report`.
 
     Parameters are those of :func:`kneestudy.report.write_html`; ``date``
     (default: now, UTC) is the only thing that differs between two builds of
-    the same input.
+    the same input. ``extra_sections`` go after the cohorts, before data
+    validation, in the order given (a callable returning None adds nothing).
     """
     from kneestudy import __version__
     from kneestudy.errors import AnalysisError
@@ -124,6 +129,10 @@ def build_report(
             Section("evidence", "The evidence", tuple(evidence_blocks(study)), kind="evidence")
         )
     sections.extend(cohort_section(v, settings) for v in views)
+    for extra in extra_sections:
+        section = extra(study, settings) if callable(extra) else extra
+        if section is not None:
+            sections.append(section)
     tick("validation summary")
     sections.append(
         Section("validation", "Data validation", tuple(validation_blocks(study)), kind="validation")

@@ -352,7 +352,8 @@ def survival(v: CohortView, settings: Settings) -> list[Any]:
                    fields=("median", "median_ci_low", "median_ci_high")),
         ]  # fmt: skip
         if "rmst" in data:
-            cols.append(Column("rmst", f"Mean weeks to week {v.week:g} ({_CI})",
+            cols.append(Column("rmst", f"Restricted mean weeks until pain-free ({_CI})",
+                    unit=f"up to week {v.week:g}",
                                style="estimate_ci", digits=1,
                                fields=("rmst", "rmst_ci_low", "rmst_ci_high")))  # fmt: skip
         out.append(

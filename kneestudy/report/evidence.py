@@ -155,6 +155,16 @@ def _published_contrasts(study: Any) -> list[Any]:
     c["shown"] = est.where(~ratio, est.map(math.exp))
     c["shown_lo"] = lo.where(~ratio, lo.map(math.exp))
     c["shown_hi"] = hi.where(~ratio, hi.map(math.exp))
+    # the figure as the paper prints it, where the row records it
+    if "published_estimate" in c:
+        printed = c["published_estimate"].notna()
+        c.loc[printed, "shown"] = c.loc[printed, "published_estimate"].astype(float)
+        for ours, theirs in (("shown_lo", "published_ci_low"), ("shown_hi", "published_ci_high")):
+            if theirs in c:
+                c.loc[printed, ours] = c.loc[printed, theirs].astype(float)
+        if "published_measure" in c:
+            c.loc[printed, "shown_measure"] = c.loc[printed, "published_measure"].astype(str)
+    c["reference"] = _references(c)
     c["comparison"] = [f"{intervention_label(t)} vs {intervention_label(k)}"
                        for t, k in zip(c["treatment"], c["comparator"], strict=True)]  # fmt: skip
     return [
@@ -162,28 +172,52 @@ def _published_contrasts(study: Any) -> list[Any]:
             "evidence-contrasts",
             "Published between-arm estimates: treatment against comparator, as used",
             c,
-            (
-                Column("study_id", "Study", style="text"),
-                Column("comparison", "Comparison", style="text"),
-                Column("outcome", "Outcome", style="text"),
-                Column("week", "Week", style="weeks"),
-                Column("shown_measure", "Measure", style="text"),
-                Column(
-                    "shown",
-                    "Estimate (95% CI)",
-                    style="estimate_ci",
-                    fields=("shown", "shown_lo", "shown_hi"),
-                ),
-                Column("source", "Source", style="text"),
+            _with_reference(
+                c,
+                [
+                    Column("study_id", "Study", style="text"),
+                    Column("comparison", "Comparison", style="text"),
+                    Column("outcome", "Outcome", style="text"),
+                    Column("week", "Week", style="weeks"),
+                    Column("shown_measure", "Measure", style="text"),
+                    Column(
+                        "shown",
+                        "Estimate (95% CI)",
+                        style="estimate_ci",
+                        fields=("shown", "shown_lo", "shown_hi"),
+                    ),
+                    Column("source", "Source", style="text"),
+                ],
             ),  # fmt: skip
             direction="Differences are treatment minus comparator: for pain negative favours "
             "the treatment; ratios above 1 favour it for recovery.",
             notes=(
-                "Intervals are estimate ± 1.96 SE on the analysis scale (log scale for "
-                "ratios), so they can differ in the last digit from the published ones.",
+                "As published where the row records the printed figure; otherwise the "
+                "estimate ± 1.96 SE on the analysis scale (log scale for ratios), which can "
+                "differ in the last digit from the paper.",
             ),
         )  # fmt: skip
     ]
+
+
+def _references(frame: pd.DataFrame) -> list[str]:
+    """ "doi:…" / "PMID …" of each row (empty when the row records neither)."""
+    out = []
+    for rec in frame.to_dict("records"):
+        parts = []
+        if not fmt.is_missing(rec.get("doi")):
+            parts.append(f"doi:{rec['doi']}")
+        if not fmt.is_missing(rec.get("pmid")):
+            parts.append(f"PMID {rec['pmid']}")
+        out.append("; ".join(parts))
+    return out
+
+
+def _with_reference(frame: pd.DataFrame, cols: list[Column]) -> tuple[Column, ...]:
+    """The columns, and a DOI / PMID column when any row records one."""
+    if frame["reference"].astype(bool).any():
+        cols.append(Column("reference", "DOI / PMID", style="text"))
+    return tuple(cols)
 
 
 def _published_arms(study: Any) -> list[Any]:
@@ -196,25 +230,29 @@ def _published_arms(study: Any) -> list[Any]:
     a["v2"] = a["n"].astype(float).where(a["events"].notna(), a["sd"].astype(float))
     a["v3"] = math.nan
     a["what"] = ["change" if bool(ch) else "value" for ch in a["change"].fillna(False)]
+    a["reference"] = _references(a)
     return [
         Table(
             "evidence-arms",
             "Published arm-level results: mean (SD) or participants with the event, n (%)",
             a,
-            (
-                Column("study_id", "Study", style="text"),
-                Column("arm", "Arm", style="text"),
-                Column("outcome", "Outcome", style="text"),
-                Column("week", "Week", style="weeks"),
-                Column("n", "n", style="count"),
-                Column(
-                    "v1",
-                    "Mean (SD) or events (%)",
-                    style="summary",
-                    digits=1,
-                    fields=("summary_kind", "v1", "v2", "v3"),
-                ),
-                Column("what", "Value or change", style="text"),
+            _with_reference(
+                a,
+                [
+                    Column("study_id", "Study", style="text"),
+                    Column("arm", "Arm", style="text"),
+                    Column("outcome", "Outcome", style="text"),
+                    Column("week", "Week", style="weeks"),
+                    Column("n", "n", style="count"),
+                    Column(
+                        "v1",
+                        "Mean (SD) or events (%)",
+                        style="summary",
+                        digits=1,
+                        fields=("summary_kind", "v1", "v2", "v3"),
+                    ),
+                    Column("what", "Value or change", style="text"),
+                ],
             ),  # fmt: skip
         )
     ]

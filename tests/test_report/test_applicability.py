@@ -81,3 +81,24 @@ def test_studies_frame_and_prisma_from_metadata():
     assert row["compared"] == "Insoles / orthotics vs Flat inserts"
     assert prisma_counts(lit).resolved()["assessed"] == 53
     assert prisma_counts(Study(study_id="n", title="n")) is None
+
+
+def test_published_figures_shown_as_printed_with_their_reference():
+    from kneestudy.report.evidence import evidence_blocks
+
+    lit = literature_study()
+    c = lit.contrasts.copy()
+    c["published_measure"] = None
+    c["published_estimate"] = float("nan")
+    c["doi"] = None
+    row = c.index[c["study_id"] == "collins2008"][0]
+    c.loc[row, ["published_measure", "published_estimate", "published_ci_low",
+                "published_ci_high", "doi"]] = ["RR", 1.48, 1.11, 1.99, "10.1136/bmj.a1735"]  # fmt: skip
+    lit.contrasts = c
+    table = next(b for b in evidence_blocks(lit) if getattr(b, "key", "") == "evidence-contrasts")
+    heads = [h.label for h in table.header()]
+    assert heads[-1] == "DOI / PMID"
+    collins = next(r for r in table.rows() if r.cells[0] == "collins2008")
+    assert (
+        collins.cells[5] == "1.48 (1.11 to 1.99)" and collins.cells[-1] == "doi:10.1136/bmj.a1735"
+    )

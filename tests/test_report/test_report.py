@@ -148,3 +148,23 @@ def test_real_cox_with_no_events_in_an_arm_is_flagged(tmp_path):
     assert "Not applicable to a single study:" in text
     summary = text.split('id="summary"', 1)[1].split("</section>", 1)[0]
     assert "Key results" in summary and "ANCOVA adjusted for baseline" in summary
+
+
+def test_extra_sections_slot_in_after_the_cohorts(fakes):
+    import pandas as pd
+
+    from kneestudy.report.content import Column, Paragraph, Section, Table
+
+    plan = Table("plan-power", "Power by sample size", pd.DataFrame({"n": [50.0]}),
+                 (Column("n", "n per arm", style="count"),))  # fmt: skip
+    report = rep.build(
+        one_cohort_study(),
+        extra_sections=[
+            Section("planning", "Planning the next trial", (Paragraph("Power."), plan)),
+            lambda study, settings: None,  # nothing to add
+        ],
+    )
+    ids = report.section_ids
+    assert ids.index("planning") == ids.index("cohort-1") + 1
+    assert ids.index("planning") < ids.index("validation")
+    assert "plan-power" in rep.render_html(report)
