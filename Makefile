@@ -41,9 +41,9 @@ office:
 	@command -v soffice >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "installing Debian's libreoffice-writer for the Word report check"; \
-	    (apt-get install -y -qq --no-install-recommends libreoffice-writer >/dev/null 2>&1 || \
+	    (apt-get install -y -qq libreoffice-writer >/dev/null 2>&1 || \
 	     (apt-get update -qq >/dev/null 2>&1 && \
-	      apt-get install -y -qq --no-install-recommends libreoffice-writer >/dev/null 2>&1)) || \
+	      apt-get install -y -qq libreoffice-writer >/dev/null 2>&1)) || \
 	    echo "libreoffice-writer could not be installed; the PDF check will be skipped"; \
 	  else echo "soffice not found (needs root to install); the PDF check will be skipped"; fi; }
 
