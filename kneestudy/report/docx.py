@@ -4,8 +4,10 @@ The document holds the same sections, tables and figures as the HTML report,
 in the same order and with the same numbers: tables are native Word tables
 (caption above, a header row repeated on each page, three horizontal rules as
 journals set them, notes below), figures are embedded as 300 dpi PNG with
-their caption below. Tables wider than seven columns go on a landscape page.
-Text is added as text, so nothing needs escaping.
+their caption below. Tables of more than seven columns, or whose columns do not
+fit a portrait page, go on a landscape page.
+Text is added as text, so nothing needs escaping. Column widths follow the
+content: numbers stay on one line where they can, text wraps between words.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from kneestudy.report.content import Figure, Report, Table
 
 __all__ = ["add_table", "new_document", "render"]
 
-#: Tables with more columns than this are set on a landscape page.
+#: Tables with more columns than this are set on a landscape page (as are tables whose
+#: columns cannot all get their least width on a portrait page).
 WIDE = 7
 _FONT_PT = 10
 _TABLE_PT = 8.5
@@ -91,36 +94,60 @@ def _orient(doc: Any, landscape: bool) -> None:
     new.page_width, new.page_height = h, w
 
 
-#: Width of a character of the table font (EMU), generous (0.6 em of 8.5 pt) so that
-#: words are not broken: Arial's mean is about 0.5 em, bold headers wider.
-_CHAR = int(0.6 * _TABLE_PT * 12700)
+#: Widths of the table font's characters (points at 8.5 pt Arial, whose mean letter is
+#: about 0.52 em and digits 0.556 em), a header's bold letters, and the cell's padding.
+_TEXT_PT = 0.55 * _TABLE_PT
+_BOLD_PT = 0.62 * _TABLE_PT
+_DIGIT_PT = 0.53 * _TABLE_PT
+_PAD_PT = 12.0
+_EMU_PT = 12700
 #: The document's typeface (Liberation Sans, metric-compatible, stands in for it on Linux).
 FONT = "Arial"
 
 
-def _widths(t: Table, rows: list[Any], total: int) -> list[int]:
-    """Column widths (EMU) within ``total``. Numbers stay on one line (as in the HTML
-    report); text columns get at least their longest word and share the rest of the
-    width in proportion to their length."""
+def _needs(t: Table, rows: list[Any]) -> tuple[list[float], list[float]]:
+    """Least and comfortable width (points) of each column.
+
+    Least: a text column fits its longest word (the header's in bold); a number
+    column fits each part of its cells on one line, an interval's "(lo to hi)"
+    going under its estimate when it must. Comfortable: the longest cell on one
+    line, up to 60 characters.
+    """
     lo, hi = [], []
     for j, h in enumerate(t.header()):
-        # header words are bold, and read badly when broken: count them 30% wider
-        words = [1.3 * len(w) for w in f"{h.label} {h.unit}".split()]
         cells = [r.cells[j] for r in rows]
-        words += [len(w) for c in cells for w in c.split()]
-        low = int(max(words, default=3)) + 2
-        longest = max((len(c) for c in cells), default=3) + 2
+        head = max((len(w) * _BOLD_PT for w in f"{h.label} {h.unit}".split()), default=0.0)
         if h.numeric:
-            low = max(low, min(longest, 26))
-        lo.append(low)
-        hi.append(max(min(longest, 60), low))
-    if sum(hi) * _CHAR <= total:
-        return [int(total * h / sum(hi)) for h in hi]
-    if sum(lo) * _CHAR >= total:
-        return [int(total * x / sum(lo)) for x in lo]
-    spare = total - sum(lo) * _CHAR
-    extra = [h - x for h, x in zip(hi, lo, strict=True)]
-    return [int(x * _CHAR + spare * e / max(sum(extra), 1)) for x, e in zip(lo, extra, strict=True)]
+            parts = [p for c in cells for p in c.replace(" (", "\n(").split("\n")]
+            body = max((len(p) * _DIGIT_PT for p in parts), default=0.0)
+            full = max((len(c) * _DIGIT_PT for c in cells), default=0.0)
+        else:
+            body = max((len(w) * _TEXT_PT for c in cells for w in c.split()), default=0.0)
+            full = max((min(len(c), 60) * _TEXT_PT for c in cells), default=0.0)
+        lo.append(max(head, body) + _PAD_PT)
+        hi.append(max(head, full) + _PAD_PT)
+    return lo, hi
+
+
+def _is_wide(t: Table, rows: list[Any], portrait_pt: float) -> bool:
+    """Set on a landscape page: many columns, or columns that cannot get their least width."""
+    lo, _ = _needs(t, rows)
+    return len(t.columns) > WIDE or sum(lo) > portrait_pt
+
+
+def _widths(t: Table, rows: list[Any], total: int) -> list[int]:
+    """Column widths (EMU) within ``total``: every column its least width (:func:`_needs`),
+    the rest shared in proportion to how much more each would take to be comfortable."""
+    lo, hi = _needs(t, rows)
+    lo_e = [x * _EMU_PT for x in lo]
+    hi_e = [x * _EMU_PT for x in hi]
+    if sum(hi_e) <= total:
+        return [int(total * h / sum(hi_e)) for h in hi_e]
+    if sum(lo_e) >= total:
+        return [int(total * x / sum(lo_e)) for x in lo_e]
+    spare = total - sum(lo_e)
+    extra = [h - x for h, x in zip(hi_e, lo_e, strict=True)]
+    return [int(x + spare * e / max(sum(extra), 1.0)) for x, e in zip(lo_e, extra, strict=True)]
 
 
 def add_table(doc: Any, t: Table, number: int | None) -> Any:
@@ -133,7 +160,7 @@ def add_table(doc: Any, t: Table, number: int | None) -> Any:
 
     head = t.header()
     rows = t.rows()
-    wide = len(head) > WIDE
+    wide = _is_wide(t, rows, _text_width(doc) / _EMU_PT)
     if wide:
         _orient(doc, True)
     cap = doc.add_paragraph(style="Caption")

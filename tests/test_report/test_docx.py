@@ -92,3 +92,22 @@ def test_write_docx_returns_the_path(tmp_path, monkeypatch):
     )
     assert out.is_file() and out.suffix == ".docx"
     assert docx.Document(str(out)).paragraphs[0].text == "One"
+
+
+def test_a_few_columns_that_cannot_fit_also_go_landscape(tmp_path):
+    import pandas as pd
+    from docx.enum.section import WD_ORIENT
+
+    from kneestudy.report.content import Column, Report, Section, Table
+    from kneestudy.report.docx import render
+
+    long = "a" * 64  # e.g. a SHA-256 checksum: one word that cannot wrap
+    t = Table("hashes", "Hashes", pd.DataFrame({"f": [long], "g": [long], "h": [long]}),
+              tuple(Column(c, c, style="text") for c in "fgh"))  # fmt: skip
+    document = docx.Document(
+        str(render(Report("R", (Section("s", "S", (t,)),)), tmp_path / "h.docx"))
+    )
+    assert [s.orientation for s in document.sections][:2] == [
+        WD_ORIENT.PORTRAIT,
+        WD_ORIENT.LANDSCAPE,
+    ]
