@@ -183,6 +183,8 @@ def add_table(doc: Any, t: Table, number: int | None) -> Any:
         p.paragraph_format.space_before = Pt(0)
         if numeric:
             p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+            if not bold:  # an interval breaks before its "(", never inside "lo to hi"
+                text = text.replace(" to ", "\u00a0to\u00a0")
         if indent:
             p.paragraph_format.left_indent = Pt(10)
         lines = text.split("\n")

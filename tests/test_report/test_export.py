@@ -76,7 +76,8 @@ def test_export_table_by_suffix(tmp_path):
     import docx
 
     d = docx.Document(str(rep.export_table(t, tmp_path / "t.docx")))
-    assert len(d.tables) == 1 and d.tables[0].rows[1].cells[1].text == "−2.3 (−2.9 to −1.8)"
+    assert len(d.tables) == 1
+    assert d.tables[0].rows[1].cells[1].text == "−2.3 (−2.9\u00a0to\u00a0−1.8)"
     with pytest.raises(ValueError, match="use .tex, .docx, .html or .csv"):
         rep.export_table(t, tmp_path / "t.pdf")
 
