@@ -85,7 +85,7 @@ def test_forest_has_diamond_and_prediction_interval():
     )
     ax = kp.forest(studies, _ax(), pooled=Pooled())
     labels = [t.get_text() for t in ax.get_yticklabels()]
-    assert labels[:3] == ["S1", "S2", "S3"] and "prediction" in labels[3]
+    assert labels[:3] == ["S1", "S2", "S3"] and "95% PI" in labels[3]
     assert len(ax.patches) == 1  # the diamond
 
 
