@@ -178,6 +178,10 @@ class ResponderResult(Result):
     interval excludes 0 it is (1/RD_high, 1/RD_low); when it crosses 0 the CI
     runs from NNTB ``1/rd_ci_high`` through infinity to NNTH ``1/|rd_ci_low|``
     (``nnt_crosses_infinity`` is True).
+
+    ``missing`` is ``"observed"`` (participants without the value left out;
+    ``n_missing_*`` counts them) or ``"non_responder"`` (they count as
+    non-responders; ``n_missing_*`` counts how many were so imputed).
     """
 
     outcome: str
@@ -214,6 +218,7 @@ class ResponderResult(Result):
     nnt_text: str
     continuity_correction: float = 0.0
     level: float = 0.95
+    missing: str = "observed"
 
     _title = "Responder analysis"
 
