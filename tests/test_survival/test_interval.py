@@ -7,7 +7,6 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-
 from refdata import load_reference
 
 from kneestudy.errors import AnalysisError

@@ -5,11 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from refdata import load_reference
 
 from kneestudy.errors import AnalysisError
 from kneestudy.survival import KMResult, kaplan_meier
-
-from refdata import load_reference
 
 from ._data import REF, dataset, frame, num
 
