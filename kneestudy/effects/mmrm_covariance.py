@@ -125,17 +125,33 @@ class CovarianceStructure:
             L[self._tril] = theta
             d = np.diag_indices(V)
             L[d] = np.exp(L[d])
-            for j, (a, b) in enumerate(zip(*self._tril, strict=True)):
-                dL = np.zeros((V, V))
-                dL[a, b] = L[a, b] if a == b else 1.0
-                M = dL @ L.T
-                out[j] = M + M.T
-            return out
+            a, b = self._tril
+            s = np.where(a == b, L[a, b], 1.0)
+            # dL = s e_a e_b': M = dL L' has row a equal to s L[:, b]
+            M = np.zeros((self.n_params, V, V))
+            M[np.arange(self.n_params), a, :] = s[:, None] * L[:, b].T
+            return M + M.transpose(0, 2, 1)
         for j in range(self.n_params):
             e = np.zeros(self.n_params)
             e[j] = h
             out[j] = (self.matrix(theta + e) - self.matrix(theta - e)) / (2 * h)
         return out
+
+    def grad(self, theta: np.ndarray, G: np.ndarray) -> np.ndarray:
+        """Chain rule: d f/dθ from the (symmetric) gradient ``G`` = d f/dΣ.
+
+        For the log-Cholesky factor L: d f/dL = 2 G L, times L_aa on the
+        (log) diagonal; otherwise through :meth:`jacobian`.
+        """
+        if self.kind == "unstructured":
+            L = np.zeros((self.V, self.V))
+            L[self._tril] = theta
+            d = np.diag_indices(self.V)
+            L[d] = np.exp(L[d])
+            GL = 2.0 * (G @ L)
+            GL[d] *= L[d]
+            return GL[self._tril]
+        return np.einsum("jab,ab->j", self.jacobian(theta), G)
 
     def start(self, S: np.ndarray) -> np.ndarray:
         """Starting values from a (positive-definite) moment estimate ``S``."""
