@@ -11,6 +11,7 @@ residual degrees of freedom as ``lmtest::coeftest`` does.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -28,7 +29,8 @@ from kneestudy.effects._common import (
 from kneestudy.effects.results import EffectResult
 from kneestudy.errors import AnalysisError
 
-__all__ = ["ancova", "mean_difference", "ols", "pooled_baseline_sd"]
+__all__ = ["ancova", "first_follow_up", "immediate_effect", "mean_difference", "ols",
+           "pooled_baseline_sd"]  # fmt: skip
 
 _ROBUST = (None, "HC0", "HC1", "HC2", "HC3")
 
@@ -213,6 +215,42 @@ def ancova(
         sd=pooled_baseline_sd(cohort, outcome, codes),
         sd_name="pooled within-arm SD of baseline (all arms)",
     )
+
+
+def first_follow_up(cohort, outcome: str = "pain") -> float:
+    """The first post-baseline week at which ``outcome`` was recorded."""
+    check_outcome(cohort, outcome)
+    v = cohort.visits
+    weeks = sorted(set(v.loc[(v["week"] > 0) & v[outcome].notna(), "week"].astype(float)))
+    if not weeks:
+        raise AnalysisError(f"cohort {cohort.cohort_id!r} has no post-baseline {outcome!r} value")
+    return weeks[0]
+
+
+def immediate_effect(
+    cohort,
+    outcome: str = "pain",
+    treatment: str | None = None,
+    level: float = 0.95,
+) -> EffectResult:
+    """The effect at the first follow-up visit: does a treatment help at once?
+
+    The seed text says a helpful brace helps at once. This is
+    :func:`ancova` at the cohort's first post-baseline visit
+    (:func:`first_follow_up`), labelled as the immediate effect; the
+    responders at that visit are ``responders(cohort, week=first_follow_up(cohort))``.
+
+    Examples
+    --------
+    >>> import kneestudy as ks
+    >>> c = ks.datasets.demo_study().cohort("demo-knee-brace")
+    >>> r = ks.effects.immediate_effect(c)
+    >>> r.week
+    2.0
+    """
+    week = first_follow_up(cohort, outcome)
+    res = ancova(cohort, outcome, week, treatment=treatment, level=level)
+    return replace(res, method=f"immediate effect (first follow-up, week {week:g}): {res.method}")
 
 
 def _effect(
