@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from kneestudy.interventions import label_of
 from kneestudy.plots._style import COMPARATOR_COLOR, OKABE_ITO, new_axes, tidy
 
 __all__ = ["sensitivity_forest", "tipping_point_plot"]
@@ -52,9 +53,16 @@ def tipping_point_plot(result: Any, ax: Any = None, *, title: str | None = None)
             fontsize=8,
             color="#333333",
         )
+    else:
+        ax.text(0.02, 0.97, "no shift within the scale changes the conclusion",
+                transform=ax.transAxes, fontsize=8, va="top", color="#333333")  # fmt: skip
     outcome = _OUTCOME.get(result.outcome, result.outcome)
-    ax.set_xlabel(f"δ added to the imputed {outcome} of {result.treatment}, week {result.week:g}")
-    ax.set_ylabel(f"Difference in {outcome}\n({result.treatment} − {result.comparator})")
+    trt, comp = label_of(result.treatment), label_of(result.comparator)
+    ax.set_xlabel(
+        f"δ added to the {result.n_shifted} imputed values of the treated arm "
+        f"(week {result.week:g})\n{trt}"
+    )
+    ax.set_ylabel(f"Difference in {outcome}\n(treatment − {comp})")
     ax.legend(frameon=False, fontsize=8, loc="best")
     tidy(ax)
     ax.set_title(
@@ -97,7 +105,8 @@ def sensitivity_forest(
     ax.axvline(0.0, color="black", lw=0.8)
     tp = t[(t["treatment"] == treatment) & (t["measure"] == "delta")]
     outcome = _OUTCOME.get(result.outcome, result.outcome)
-    xlabel = f"Difference in {outcome}, week {result.week:g} ({treatment} − comparator)"
+    comp = label_of(str(rows["comparator"].iloc[0])) if len(rows) else "comparator"
+    xlabel = f"Difference in {outcome}, week {result.week:g}\n{label_of(treatment)} − {comp}"
     if len(tp) and np.isfinite(tp["estimate"].iloc[0]):
         xlabel += f"\ntipping point: δ = {tp['estimate'].iloc[0]:.2f} (MAR imputation)"
     ax.set_xlabel(xlabel)

@@ -43,12 +43,14 @@ def test_tipping_plot_line_band_and_marker():
     vlines = [ln for ln in ax.get_lines() if ln.get_linestyle() == "--"]
     assert vlines and vlines[0].get_xdata()[0] == pytest.approx(1.5)
     assert any("δ = 1.50" in t.get_text() for t in ax.texts)
-    assert "glute_strengthening" in ax.get_xlabel() and "m = 50" in ax.get_title(loc="left")
+    assert "Glute (hip) strengthening" in ax.get_xlabel() and "8 imputed" in ax.get_xlabel()
+    assert "m = 50" in ax.get_title(loc="left") and "Usual care" in ax.get_ylabel()
 
 
 def test_tipping_plot_without_a_tipping_point():
     ax = tipping_point_plot(_tipping(tip=math.nan), _ax())
     assert not [ln for ln in ax.get_lines() if ln.get_linestyle() == "--"]
+    assert any("no shift" in t.get_text() for t in ax.texts)
 
 
 def test_forest_shows_the_difference_rows():
