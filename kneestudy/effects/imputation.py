@@ -438,12 +438,9 @@ def conditional_mean_imputation(
     ZtZ = Z.T @ Z
     n = d.n
     loo = np.empty((n, Z.shape[1]))
-    keep = np.ones(n, bool)
     for i in range(n):
-        B, Sigma = model.refit(model.patterns_without(i))
-        keep[i] = False
-        r, mu_i, _ = model.at_week(B, Sigma, np.flatnonzero(keep))
-        keep[i] = True
+        B, Sigma = model.refit_without(i)
+        r, mu_i, _ = model.at_week(B, Sigma, exclude=i)
         yi = d.Y[:, jw].copy()
         yi[r] = mu_i
         yi[i] = 0.0  # participant i is out: no contribution to Z'y

@@ -27,7 +27,7 @@ from scipy import optimize
 from kneestudy.effects.mmrm_covariance import CovarianceStructure
 from kneestudy.errors import AnalysisError
 
-__all__ = ["Pattern", "REMLFit", "build_patterns", "fit_reml", "newton_refit"]
+__all__ = ["Pattern", "REMLFit", "build_patterns", "fit_reml", "newton_refit", "objective"]
 
 
 @dataclass
@@ -128,13 +128,34 @@ class _Objective:
         self.M2 = self.mask[:, :, None] & self.mask[:, None, :]
         self.pad = np.eye(V)[None] * ~self.mask[:, None, :]
         self.n = np.array([pt.n for pt in patterns], float)
-        self.T = T.reshape(k, P * P, V * V)
-        self.Tflat = self.T.transpose(1, 0, 2).reshape(P * P, k * V * V)
-        self.U = U.reshape(k, P, V * V)
-        self.Uflat = self.U.transpose(1, 0, 2).reshape(P, k * V * V)
+        # (P², k·V²) and (P, k·V²): pattern j occupies columns j·V² .. (j+1)·V²
+        self.Tflat = T.reshape(k, P * P, V * V).transpose(1, 0, 2).reshape(P * P, k * V * V)
+        self.Uflat = U.reshape(k, P, V * V).transpose(1, 0, 2).reshape(P, k * V * V)
         self.Y = Y
+        self._last: tuple[np.ndarray, dict] | None = None
+
+    def adjust(self, j: int, X: np.ndarray, y: np.ndarray, vis: np.ndarray, sign: float) -> None:
+        """Add (``sign`` = 1) or remove (−1) one participant of pattern ``j`` in place.
+
+        ``X`` (k × P) and ``y`` (k) are the participant's rows at visits ``vis``.
+        Used by the jackknife: remove, refit, add back, with no copy of the
+        statistics.
+        """
+        V, P = self.cov.V, self.P
+        E = np.zeros((X.shape[0], V))
+        E[np.arange(X.shape[0]), vis] = 1.0
+        Xv = E.T @ X  # (V, P): the participant's rows placed at their visits
+        yv = E.T @ y
+        cols = slice(j * V * V, (j + 1) * V * V)
+        self.Tflat[:, cols] += sign * np.einsum("ap,bq->pqab", Xv, Xv).reshape(P * P, V * V)
+        self.Uflat[:, cols] += sign * np.einsum("ap,b->pab", Xv, yv).reshape(P, V * V)
+        self.Y[j] += sign * np.outer(yv, yv)
+        self.n[j] += sign
+        self._last = None
 
     def pieces(self, theta: np.ndarray) -> dict | None:
+        if self._last is not None and np.array_equal(self._last[0], theta):
+            return self._last[1]
         S = self.cov.matrix(theta)
         P = self.P
         Sb = np.where(self.M2, S[None], 0.0) + self.pad
@@ -157,7 +178,9 @@ class _Objective:
         C = Lxi.T @ Lxi
         beta = C @ XtWy
         f = logdet + 2.0 * float(np.sum(np.log(np.diag(Lx)))) + yWy - beta @ XtWy
-        return {"f": float(f), "beta": beta, "C": C, "Wb": W, "S": S}
+        pc = {"f": float(f), "beta": beta, "C": C, "Wb": W, "S": S}
+        self._last = (np.array(theta, float, copy=True), pc)
+        return pc
 
     def pattern_W(self, pc: dict) -> list[np.ndarray]:
         """Per-pattern inverse covariance blocks (k × k), as REMLFit.W keeps them."""
@@ -172,9 +195,9 @@ class _Objective:
         V = self.cov.V
         beta, C, W = pc["beta"], pc["C"], pc["Wb"]
         k = W.shape[0]
-        A = np.einsum("p,jpv->jv", beta, self.U).reshape(k, V, V)
+        A = (beta @ self.Uflat).reshape(k, V, V)
         bbC = (np.outer(beta, beta) + C).ravel()
-        BM = np.einsum("q,jqv->jv", bbC, self.T).reshape(k, V, V)  # residual SS + C term
+        BM = (bbC @ self.Tflat).reshape(k, V, V)  # residual sum of squares + the C term
         R = self.Y - A - A.transpose(0, 2, 1) + BM
         Gp = self.n[:, None, None] * W - np.matmul(np.matmul(W, R), W)
         return (Gp * self.M2).sum(axis=0)
@@ -256,13 +279,14 @@ def fit_reml(
 
 
 def newton_refit(
-    patterns: list[Pattern],
+    patterns: list[Pattern] | _Objective,
     cov: CovarianceStructure,
     P: int,
     start: np.ndarray,
     hessian: np.ndarray,
     tol: float = 1e-8,
     max_iter: int = 50,
+    light: bool = False,
 ) -> REMLFit | None:
     """Re-fit REML on slightly changed data from a nearby optimum.
 
@@ -272,9 +296,11 @@ def newton_refit(
     small rate. Returns None when that does not happen within ``max_iter``
     steps (the caller then fits from scratch). The returned fit keeps the
     given Hessian, which is adequate for point estimates, not for
-    Satterthwaite degrees of freedom.
+    Satterthwaite degrees of freedom; with ``light`` it also leaves out the
+    per-pattern inverses and the Jacobian (``W`` empty, ``jac`` None).
+    ``patterns`` may be an objective already built (:func:`objective`).
     """
-    obj = _Objective(patterns, cov, P)
+    obj = patterns if isinstance(patterns, _Objective) else _Objective(patterns, cov, P)
     try:
         hinv = np.linalg.inv(hessian)
     except np.linalg.LinAlgError:
@@ -297,9 +323,14 @@ def newton_refit(
                 grad=g,
                 hessian=hessian,
                 converged=True,
-                W=obj.pattern_W(pc),
-                jac=cov.jacobian(theta),
+                W=[] if light else obj.pattern_W(pc),
+                jac=None if light else cov.jacobian(theta),
             )
         theta = theta - hinv @ g
         f, g = obj.value_and_grad(theta)
     return None
+
+
+def objective(patterns: list[Pattern], cov: CovarianceStructure, P: int) -> _Objective:
+    """The REML objective of ``patterns`` (for repeated refits with :func:`newton_refit`)."""
+    return _Objective(patterns, cov, P)
