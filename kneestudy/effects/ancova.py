@@ -29,7 +29,7 @@ from kneestudy.effects._common import (
 from kneestudy.effects.results import EffectResult
 from kneestudy.errors import AnalysisError
 
-__all__ = ["ancova", "first_follow_up", "immediate_effect", "mean_difference", "ols",
+__all__ = ["ancova", "covariate_columns", "first_follow_up", "immediate_effect", "mean_difference", "ols",
            "pooled_baseline_sd"]  # fmt: skip
 
 _ROBUST = (None, "HC0", "HC1", "HC2", "HC3")
@@ -97,12 +97,15 @@ def pooled_baseline_sd(cohort, outcome: str, codes: Sequence[str]) -> float:
     return float(np.sqrt(((n[ok] - 1) * v[ok]).sum() / dfs))
 
 
-def _design(d: pd.DataFrame, codes: list[str], covariates: Sequence[str]) -> tuple:
-    cols = [np.ones(len(d)), d["baseline"].to_numpy(float)]
-    names = ["(Intercept)", "baseline"]
-    for c in codes[:-1]:
-        cols.append((d["intervention"] == c).to_numpy(float))
-        names.append(f"arm{c}")
+def covariate_columns(d: pd.DataFrame, covariates: Sequence[str]) -> tuple[list, list[str]]:
+    """Model-matrix columns of participant covariates, as R codes them.
+
+    Numbers enter as they are; a categorical, text or boolean column gives a
+    0/1 column per level but the first (R's ``contr.treatment``), levels in
+    the declared order of a categorical (those present), else sorted, named
+    ``<column><level>`` as R names them.
+    """
+    cols, names = [], []
     for cov in covariates:
         s = d[cov]
         if isinstance(s.dtype, pd.CategoricalDtype) or s.dtype == object or s.dtype == bool:
@@ -117,7 +120,17 @@ def _design(d: pd.DataFrame, codes: list[str], covariates: Sequence[str]) -> tup
         else:
             cols.append(s.to_numpy(float))
             names.append(cov)
-    return np.column_stack(cols), names
+    return cols, names
+
+
+def _design(d: pd.DataFrame, codes: list[str], covariates: Sequence[str]) -> tuple:
+    cols = [np.ones(len(d)), d["baseline"].to_numpy(float)]
+    names = ["(Intercept)", "baseline"]
+    for c in codes[:-1]:
+        cols.append((d["intervention"] == c).to_numpy(float))
+        names.append(f"arm{c}")
+    more, more_names = covariate_columns(d, covariates)
+    return np.column_stack(cols + more), names + more_names
 
 
 def ancova(

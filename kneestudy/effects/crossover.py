@@ -59,6 +59,7 @@ from scipy import stats
 
 from kneestudy._results import Result, frame_to_html
 from kneestudy.effects._common import check_level, check_outcome, tcrit
+from kneestudy.effects.mmrm_covariance import numeric_jacobian
 from kneestudy.effects.mmrm_reml import REMLFit, build_patterns, fit_reml
 from kneestudy.effects.mmrm_satterthwaite import satterthwaite_df
 from kneestudy.errors import AnalysisError
@@ -178,12 +179,7 @@ class _RandomEffects:
         return self.Z @ self.G(theta) @ self.Z.T + np.exp(2 * theta[-1]) * np.eye(self.V)
 
     def jacobian(self, theta: np.ndarray, h: float = 1e-6) -> np.ndarray:
-        out = np.empty((self.n_params, self.V, self.V))
-        for j in range(self.n_params):
-            e = np.zeros(self.n_params)
-            e[j] = h
-            out[j] = (self.matrix(theta + e) - self.matrix(theta - e)) / (2 * h)
-        return out
+        return numeric_jacobian(self.matrix, theta, h)
 
     def grad(self, theta: np.ndarray, G: np.ndarray) -> np.ndarray:
         return np.einsum("jab,ab->j", self.jacobian(theta), G)

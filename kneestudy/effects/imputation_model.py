@@ -61,6 +61,7 @@ import numpy as np
 import pandas as pd
 
 from kneestudy.effects._common import arm_codes, check_outcome, check_week
+from kneestudy.effects.ancova import covariate_columns
 from kneestudy.effects.mmrm_covariance import structure
 from kneestudy.effects.mmrm_reml import (
     Pattern,
@@ -173,21 +174,9 @@ def prepare(
     arm = np.array([levels.index(c) for c in p["intervention"]])
     cols = [np.ones(n)] + [(arm == a).astype(float) for a in range(1, len(levels))] + [baseline]
     names = ["(Intercept)", *[f"arm{c}" for c in levels[1:]], "baseline"]
-    for cov in covariates:
-        s = p[cov]
-        if isinstance(s.dtype, pd.CategoricalDtype) or s.dtype == object or s.dtype == bool:
-            lv = (
-                [x for x in s.cat.categories if (s == x).any()]
-                if isinstance(s.dtype, pd.CategoricalDtype)
-                else sorted(s.astype(str).unique())
-            )
-            for x in lv[1:]:
-                cols.append((s.astype(str) == str(x)).to_numpy(float))
-                names.append(f"{cov}{x}")
-        else:
-            cols.append(s.to_numpy(float))
-            names.append(cov)
-    Z = np.column_stack(cols)
+    more, more_names = covariate_columns(p, covariates)
+    Z = np.column_stack(cols + more)
+    names += more_names
     wd = p["withdrawal_week"].to_numpy(float) if "withdrawal_week" in p else np.full(n, np.nan)
     ice = np.where(np.isnan(wd), V, np.searchsorted(weeks, wd, side="right"))
     strategy = np.full(n, method, dtype=object)

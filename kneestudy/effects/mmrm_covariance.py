@@ -32,7 +32,7 @@ import numpy as np
 
 from kneestudy.errors import AnalysisError
 
-__all__ = ["STRUCTURES", "CovarianceStructure", "structure"]
+__all__ = ["STRUCTURES", "CovarianceStructure", "numeric_jacobian", "structure"]
 
 STRUCTURES: tuple[str, ...] = (
     "unstructured",
@@ -119,7 +119,6 @@ class CovarianceStructure:
         truncation error O(h²) ≈ 1e-12 relative) for the others.
         """
         V = self.V
-        out = np.empty((self.n_params, V, V))
         if self.kind == "unstructured":
             L = np.zeros((V, V))
             L[self._tril] = theta
@@ -131,11 +130,7 @@ class CovarianceStructure:
             M = np.zeros((self.n_params, V, V))
             M[np.arange(self.n_params), a, :] = s[:, None] * L[:, b].T
             return M + M.transpose(0, 2, 1)
-        for j in range(self.n_params):
-            e = np.zeros(self.n_params)
-            e[j] = h
-            out[j] = (self.matrix(theta + e) - self.matrix(theta - e)) / (2 * h)
-        return out
+        return numeric_jacobian(self.matrix, theta, h)
 
     def grad(self, theta: np.ndarray, G: np.ndarray) -> np.ndarray:
         """Chain rule: d f/dθ from the (symmetric) gradient ``G`` = d f/dΣ.
@@ -176,6 +171,19 @@ class CovarianceStructure:
             if self.n_cor:
                 z[0] = np.arctanh(max(r, 0.0))
         return np.concatenate([logsd, z[: self.n_cor]])
+
+
+def numeric_jacobian(matrix, theta: np.ndarray, h: float = 1e-6) -> np.ndarray:
+    """dΣ/dθ (n_params, V, V) of ``matrix(theta)`` by central differences (error O(h²))."""
+    theta = np.asarray(theta, float)
+    k = theta.size
+    first = matrix(theta)
+    out = np.empty((k, *first.shape))
+    for j in range(k):
+        e = np.zeros(k)
+        e[j] = h
+        out[j] = (matrix(theta + e) - matrix(theta - e)) / (2 * h)
+    return out
 
 
 def structure(name: str, V: int) -> CovarianceStructure:

@@ -260,10 +260,23 @@ def fit_reml(
         theta = theta + t * step
         f, g = f_new, g_new
         H = obj.hessian(theta)
-    converged = bool(np.max(np.abs(g)) < 1e-5)
+    fit = _result(obj, theta, g, H, bool(np.max(np.abs(g)) < 1e-5))
+    if fit is None:
+        raise AnalysisError("the MMRM fit ended at a singular covariance matrix")
+    return fit
+
+
+def _result(
+    obj: _Objective,
+    theta: np.ndarray,
+    g: np.ndarray,
+    H: np.ndarray,
+    converged: bool,
+    light: bool = False,
+) -> REMLFit | None:
     pc = obj.pieces(theta)
     if pc is None:
-        raise AnalysisError("the MMRM fit ended at a singular covariance matrix")
+        return None
     return REMLFit(
         theta=theta,
         sigma=pc["S"],
@@ -273,8 +286,8 @@ def fit_reml(
         grad=g,
         hessian=H,
         converged=converged,
-        W=obj.pattern_W(pc),
-        jac=cov.jacobian(theta),
+        W=[] if light else obj.pattern_W(pc),
+        jac=None if light else obj.cov.jacobian(theta),
     )
 
 
@@ -311,21 +324,7 @@ def newton_refit(
         if not np.isfinite(f):
             return None
         if np.max(np.abs(g)) < tol:
-            pc = obj.pieces(theta)
-            if pc is None:
-                return None
-            return REMLFit(
-                theta=theta,
-                sigma=pc["S"],
-                beta=pc["beta"],
-                C=pc["C"],
-                f=pc["f"],
-                grad=g,
-                hessian=hessian,
-                converged=True,
-                W=[] if light else obj.pattern_W(pc),
-                jac=None if light else cov.jacobian(theta),
-            )
+            return _result(obj, theta, g, hessian, True, light)
         theta = theta - hinv @ g
         f, g = obj.value_and_grad(theta)
     return None
