@@ -114,7 +114,7 @@ def rubin(est: np.ndarray, var: np.ndarray, df_com: float) -> dict[str, float]:
 
 @dataclass
 class _Analysis:
-    """Per-imputation ANCOVA estimates of every treatment arm (m × A−1)."""
+    """Per-imputation ANCOVA coefficients and their variances (m × q; arms in columns 1..A−1)."""
 
     est: np.ndarray
     var: np.ndarray
