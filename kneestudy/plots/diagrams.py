@@ -111,8 +111,10 @@ def _idea_codes() -> set[str]:
 def consort_counts(cohort: Any) -> pd.DataFrame:
     """CONSORT numbers per arm, computed from the cohort's data.
 
-    Columns: arm, allocated (participants in the arm), withdrawn (withdrawal
-    week recorded at or before the primary week), followed_up (a visit at the
+    Columns: arm, allocated (participants in the arm), withdrawn (withdrew
+    before the primary week: ``withdrawal_week``, the week of the last visit
+    attended, is earlier than the primary week; someone whose last visit is
+    the primary visit was followed up there), followed_up (a visit at the
     primary week), analysed (the primary outcome observed at baseline and at
     the primary week — the complete cases of an ANCOVA at that week).
     """
@@ -133,7 +135,7 @@ def consort_counts(cohort: Any) -> pd.DataFrame:
             {
                 "arm": arm,
                 "allocated": len(ids),
-                "withdrawn": int((wd <= week).sum()) if wd is not None else 0,
+                "withdrawn": int((wd < week).sum()) if wd is not None else 0,
                 "followed_up": int(ids.isin(followed).sum()),
                 "analysed": int(ids.isin(analysed).sum()),
             }
