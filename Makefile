@@ -8,7 +8,8 @@ PYTEST_ARGS ?=
 .PHONY: help setup test test-all bench report screenshots lab lint format browser office references clean
 
 help:
-	@echo "make report    set up the environment and write the reports to reports/ (HTML, Word)"
+	@echo "make report    set up the environment and write the reports to reports/ (HTML, Word):"
+	@echo "               the demo report (synthetic cohorts) and the evidence report (published trials)"
 	@echo "make test      set up the environment and run the default test suite"
 	@echo "make test-all  the full suite, slow calibration tests included"
 	@echo "make bench     performance benchmarks (ratios against baselines in the same run)"
@@ -57,13 +58,11 @@ test-all: $(STAMP) browser office
 bench: $(STAMP)
 	$(BIN)/python -m pytest tests/benchmarks -p no:xdist -p no:randomly -s -q $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
-# The demo report (HTML and Word), and the evidence base's report as a Word document once the
-# evidence base (ks.datasets.evidence) is part of the package.
+# The demo report of the synthetic cohorts (HTML and Word) and, beside it, the evidence report
+# of the published trials (never pooled with the synthetic cohorts).
 report: $(STAMP)
 	$(BIN)/kneestudy demo --output reports/kneestudy-demo.html --output reports/kneestudy-demo.docx
-	@if $(BIN)/python -c "import kneestudy.datasets as d; raise SystemExit(not hasattr(d, 'evidence'))"; then \
-	  $(BIN)/python -c "import kneestudy as ks; print('report written to', ks.report.write_docx(ks.datasets.evidence(), 'reports/kneestudy-evidence.docx', command='make report'))"; \
-	else echo "no evidence base in this version (ks.datasets.evidence): reports/kneestudy-evidence.docx not written"; fi
+	$(BIN)/kneestudy evidence --output reports/kneestudy-evidence.html --output reports/kneestudy-evidence.docx
 
 # The README's pictures: the top of the HTML reports (headless Chromium, 1280 px wide)
 # and the first page of the Word report (LibreOffice to PDF, Ghostscript to PNG).
@@ -71,15 +70,17 @@ CHROME_FLAGS := --headless --no-sandbox --disable-gpu --hide-scrollbars --no-fir
 screenshots: report browser office
 	chromium $(CHROME_FLAGS) --user-data-dir=$$(mktemp -d) --window-size=1280,1500 \
 	  --screenshot=reports/kneestudy-demo.png file://$(CURDIR)/reports/kneestudy-demo.html
-	@if [ -f reports/kneestudy-evidence.html ]; then \
-	  chromium $(CHROME_FLAGS) --user-data-dir=$$(mktemp -d) --window-size=1280,1500 \
-	    --screenshot=reports/kneestudy-evidence.png file://$(CURDIR)/reports/kneestudy-evidence.html; fi
+	chromium $(CHROME_FLAGS) --user-data-dir=$$(mktemp -d) --window-size=1280,1500 \
+	  --screenshot=reports/kneestudy-evidence.png file://$(CURDIR)/reports/kneestudy-evidence.html
 	@tmp=$$(mktemp -d) && \
 	  soffice -env:UserInstallation=file://$$tmp/lo --headless --convert-to pdf --outdir $$tmp \
-	    reports/kneestudy-demo.docx >/dev/null && \
+	    reports/kneestudy-demo.docx reports/kneestudy-evidence.docx >/dev/null && \
 	  gs -q -dNOPAUSE -dBATCH -sDEVICE=png16m -r110 -dFirstPage=1 -dLastPage=1 \
 	    -sOutputFile=reports/kneestudy-demo-word.png $$tmp/kneestudy-demo.pdf && \
-	  echo "reports/kneestudy-demo-word.png: page 1 of the Word report"
+	  echo "reports/kneestudy-demo-word.png: page 1 of the Word report" && \
+	  gs -q -dNOPAUSE -dBATCH -sDEVICE=png16m -r110 -dFirstPage=1 -dLastPage=1 \
+	    -sOutputFile=reports/kneestudy-evidence-word.png $$tmp/kneestudy-evidence.pdf && \
+	  echo "reports/kneestudy-evidence-word.png: page 1 of the evidence Word report"
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/

@@ -15,6 +15,9 @@ import pandas as pd
 from standins import km_table, make_cohort
 
 from kneestudy._results import Result
+from kneestudy.compare.findings import SOF_COLUMNS
+from kneestudy.compare.sensitivity import SENSITIVITY_COLUMNS
+from kneestudy.compare.windows import resolve_window
 from kneestudy.errors import AnalysisError
 from kneestudy.ingest.model import Study
 
@@ -34,9 +37,58 @@ class FakeEffect(Result):
 
 @dataclasses.dataclass(frozen=True)
 class FakeComparison(Result):
+    """A stand-in of IdeasComparison with every attribute the report reads (made-up numbers)."""
+
     table: pd.DataFrame = None
     network: object = None
     contrasts: pd.DataFrame = None
+    certainty: pd.DataFrame = None
+    node_split: pd.DataFrame = None
+    outcome: str = "pain"
+    window: object = None
+    window_label: str = "up to 3 months"
+    measure: str = "MD"
+    scale: str = "points on the 0–10 pain scale"
+    reference_label: str = "inactive control (usual care, placebo)"
+    mcid: float = 2.0
+    mcid_source: str = "test value"
+    method_tau: str = "DL"
+    random: bool = True
+    tau2: float = 0.1
+    i2: float = 20.0
+    q: float = 3.0
+    df_q: float = 2.0
+    q_p_value: float = 0.22
+    n_studies: int = 2
+    n_rows_used: int = 2
+    n_rows_set_aside: int = 1
+    additivity: object = None
+    design_by_treatment: object = None
+    methods: tuple = ("A made-up model of the report tests.",)
+    notes: tuple = ()
+
+    def summary_of_findings(self) -> pd.DataFrame:
+        t = self.table
+        out = pd.DataFrame({c: np.nan for c in SOF_COLUMNS}, index=range(len(t)))
+        for c in ("idea", "label", "participants", "studies", "certainty", "reasons", "verdict"):
+            out[c] = t[c].to_numpy()
+        out["comparator"] = self.reference_label
+        out["comparator_value"] = 4.0
+        out["comparator_basis"] = "made up"
+        out["absolute_effect"] = t["estimate"].to_numpy()
+        out["absolute_ci_low"] = t["ci_low"].to_numpy()
+        out["absolute_ci_high"] = t["ci_high"].to_numpy()
+        out["intervention_value"] = 4.0 + t["estimate"].to_numpy()
+        return out
+
+    def sensitivity(self) -> pd.DataFrame:
+        t = self.table
+        out = pd.DataFrame({c: np.nan for c in SENSITIVITY_COLUMNS}, index=range(len(t)))
+        for c in ("idea", "label", "status", "estimate", "ci_low", "ci_high", "rank",
+                  "certainty"):  # fmt: skip
+            out[c] = t[c].to_numpy()
+        out["analysis"], out["description"], out["changed"] = "standard model", "made up", 1
+        return out
 
 
 def fake_comparison_table() -> pd.DataFrame:
@@ -49,6 +101,7 @@ def fake_comparison_table() -> pd.DataFrame:
             {
                 "idea": code,
                 "label": idea.label,
+                "status": "estimated" if has else "no evidence",
                 "studies": 2 if has else 0,
                 "participants": 100 if has else 0,
                 "estimate": -0.3 * i if has else np.nan,
@@ -59,10 +112,51 @@ def fake_comparison_table() -> pd.DataFrame:
                 "p_score": i / 8 if has else np.nan,
                 "rank": 8 - i if has else np.nan,
                 "certainty": "low" if has else "",
-                "verdict": "may help" if has else "no data",
+                "reasons": "imprecision: made up" if has else "",
+                "verdict": f"{idea.label} may help (mean difference -0.3)" if has else "no data",
             }
         )
     return pd.DataFrame(rows)
+
+
+def fake_comparison(study=None, outcome="pain", window="short", model="additive", *, week=None,
+                    **kwargs) -> FakeComparison:  # fmt: skip
+    """Stand-in of ``compare_ideas``: pain up to 3 months has made-up evidence; the other
+    outcomes and windows none (as a report on little evidence sees them)."""
+    win = resolve_window(window if week is None else "short", week, outcome)
+    table = fake_comparison_table()
+    has = outcome == "pain" and win.name == "short"
+    if not has:
+        table = table.assign(status="no evidence", studies=0, participants=0.0,
+                             **{c: np.nan for c in ("estimate", "ci_low", "ci_high", "pi_low",
+                                                    "pi_high", "p_score", "rank")})  # fmt: skip
+    contrasts = pd.DataFrame({
+        "study_id": ["hip-a", "orth-b", "orth-b"], "treatment": ["glute_strengthening",
+        "orthotics", "orthotics"], "comparator": ["usual_care", "flat_insert", "flat_insert"],
+        "week": [12.0, 12.0, 4.0], "status": ["used", "used", "set aside"],
+        "reason": ["used: week 12", "used: week 12", "another time point of this comparison "
+                   "(week 12) is nearer the target week 12"],
+        "note": ["", "", ""], "estimate": [-1.0, -0.5, -0.4], "se": [0.3, 0.4, 0.4],
+        "n_treatment": [12, 12, 12], "n_comparator": [12, 12, 12],
+        "components_treatment": ["glute_strengthening", "orthotics", "orthotics"],
+        "components_comparator": ["", "", ""],
+        "node_treatment": ["glute_strengthening", "orthotics", "orthotics"],
+        "node_comparator": ["inactive", "inactive", "inactive"],
+    })  # fmt: skip
+    if not has:
+        contrasts = contrasts.assign(status="set aside", reason="outside the window")
+    certainty = pd.DataFrame(
+        [{"idea": r.idea, "label": r.label, "domain": d, "level": "no concerns", "downgrade": 0,
+          "reason": "made up"} for r in table.itertuples() if r.status == "estimated"
+         for d in ("within-study bias", "reporting bias", "indirectness", "imprecision",
+                   "heterogeneity", "incoherence")],
+        columns=["idea", "label", "domain", "level", "downgrade", "reason"],
+    )  # fmt: skip
+    return FakeComparison(
+        table=table, network=None, contrasts=contrasts, certainty=certainty,
+        node_split=pd.DataFrame(), outcome=outcome, window=win, window_label=win.label,
+        n_rows_used=2 if has else 0, n_rows_set_aside=1 if has else 3, n_studies=2 if has else 0,
+    )  # fmt: skip
 
 
 def install_fakes(monkeypatch, *, fail_ancova_for: str | None = None) -> None:
@@ -107,11 +201,7 @@ def install_fakes(monkeypatch, *, fail_ancova_for: str | None = None) -> None:
         cox=lambda *a, **k: FakeEffect(),
         rmst=rmst,
     )
-    compare = types.SimpleNamespace(
-        compare_ideas=lambda study, outcome="pain", week=12: FakeComparison(
-            table=fake_comparison_table(), network=None, contrasts=pd.DataFrame()
-        )
-    )
+    compare = types.SimpleNamespace(compare_ideas=fake_comparison)
     monkeypatch.setattr(kneestudy, "effects", effects, raising=False)
     monkeypatch.setitem(sys.modules, "kneestudy.effects", effects)
     monkeypatch.setattr(kneestudy, "compare", compare, raising=False)

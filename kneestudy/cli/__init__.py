@@ -29,6 +29,7 @@ SUBCOMMANDS: tuple[str, ...] = (
     "power",
     "report",
     "demo",
+    "evidence",
     "schemas",
 )
 

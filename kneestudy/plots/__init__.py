@@ -13,6 +13,9 @@ idea has a fixed colour and comparator arms are grey.
 :func:`network_forest`     each idea against the comparator (network estimates)
 :func:`funnel`             funnel plot with Egger's line
 :func:`network_graph`      the evidence network
+:func:`component_forest`   each component's effect (additive component NMA)
+:func:`combination_network`  the network of observed combinations, nodes in
+                           their components' colours
 :func:`ranking`            P-scores
 :func:`consort`            CONSORT participant flow, from the data
 :func:`power_curve`        simulated power over sample size per arm
@@ -30,6 +33,7 @@ from __future__ import annotations
 
 from kneestudy.plots._style import COMPARATOR_COLOR, OKABE_ITO, arm_colors, idea_color
 from kneestudy.plots.bias import risk_of_bias_summary, risk_of_bias_traffic_light
+from kneestudy.plots.components import combination_network, component_forest
 from kneestudy.plots.curves import (
     at_risk_table,
     pain_free_curves,
@@ -49,6 +53,8 @@ __all__ = [
     "arm_colors",
     "arm_names",
     "at_risk_table",
+    "combination_network",
+    "component_forest",
     "consort",
     "consort_counts",
     "forest",

@@ -15,6 +15,9 @@ the same numbers.
 :func:`write_docx`                 the Word document for manuscripts
 :func:`write_figures`              every figure as SVG and 300 dpi PNG
 :func:`write`                      any of the three from one build
+:func:`build_evidence`             the evidence report (published trials) as a
+                                   content model
+:func:`write_evidence`             the evidence report as HTML or Word
 :func:`export_table`               one table (a result, a DataFrame or a report
                                    table) as .tex, .docx, .html or .csv
 :func:`result_table`               a report table of any result object
@@ -26,6 +29,7 @@ Examples
 >>> study = ks.datasets.demo_study()  # doctest: +SKIP
 >>> ks.report.write_html(study, "demo.html")  # doctest: +SKIP
 >>> ks.report.write_docx(study, "demo.docx")  # doctest: +SKIP
+>>> ks.report.write_evidence("evidence.html")  # doctest: +SKIP
 >>> rep = ks.report.build(study)  # doctest: +SKIP
 >>> rep.table("summary-of-findings").to_latex()  # doctest: +SKIP
 """
@@ -39,6 +43,7 @@ from typing import Any
 from kneestudy.report.build import ProgressFn, build_report
 from kneestudy.report.content import Report
 from kneestudy.report.export import export_table, write_figures
+from kneestudy.report.parallel import render_figures
 from kneestudy.report.settings import Settings
 from kneestudy.report.tables import result_table
 
@@ -47,11 +52,13 @@ __all__ = [
     "Report",
     "Settings",
     "build",
+    "build_evidence",
     "export_table",
     "render_html",
     "result_table",
     "write",
     "write_docx",
+    "write_evidence",
     "write_figures",
     "write_html",
 ]
@@ -112,6 +119,10 @@ def write(
     """
     report = study if isinstance(study, Report) else build(study, **options)
     out: dict[str, Any] = {"report": report}
+    formats = [f for f, given in (("svg", html is not None or figures is not None),
+                                  ("png", docx is not None or figures is not None)) if given]  # fmt: skip
+    if formats:  # each figure drawn once, for every format wanted, in parallel
+        render_figures(report.figures(), formats)
     if figures is not None:  # draws each figure once, in both formats
         out["figures"] = write_figures(report, figures)
     if html is not None:
@@ -187,3 +198,36 @@ def write_docx(
     return write(
         study, docx=path, outcome=outcome, week=week, command=command, seed=seed, progress=progress
     )["docx"]
+
+
+def build_evidence(
+    study: Any = None,
+    *,
+    command: str | None = None,
+    date: str | None = None,
+    progress: ProgressFn | None = None,
+) -> Report:
+    """The evidence report, "What the published trials say about the eight ideas".
+
+    ``study`` defaults to :func:`kneestudy.datasets.evidence`; see
+    :func:`kneestudy.report.evidence_report.build_evidence_report`.
+    """
+    from kneestudy.report.evidence_report import build_evidence_report
+
+    return build_evidence_report(study, command=command, date=date, progress=progress)
+
+
+def write_evidence(
+    path: str | Path,
+    *,
+    study: Any = None,
+    command: str | None = None,
+    progress: ProgressFn | None = None,
+) -> Path:
+    """Write the evidence report to ``path``: Word for a ``.docx`` file, else HTML.
+
+    Returns the file written.
+    """
+    report = build_evidence(study, command=command, progress=progress)
+    kind = "docx" if Path(path).suffix.lower() == ".docx" else "html"
+    return write(report, **{kind: path})[kind]

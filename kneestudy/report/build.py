@@ -22,7 +22,7 @@ from typing import Any
 from kneestudy.report.content import NotApplicable, Problem, Report, Section, slug
 from kneestudy.report.settings import Settings
 
-__all__ = ["ExtraSection", "ProgressFn", "build_report"]
+__all__ = ["ExtraSection", "ProgressFn", "build_report", "comparison_settings"]
 
 ProgressFn = Callable[[str, int, int], None]
 #: An extra section: a Section, or ``f(study, settings) -> Section | None`` built with the
@@ -39,6 +39,18 @@ def _slugs(study: Any) -> list[str]:
             s, k = f"{base}-{k}", k + 1
         out.append(s)
     return out
+
+
+def comparison_settings(runs: Sequence[Any]) -> dict[str, Any]:
+    """What the methods section says about the comparison: the first run's fit, every run."""
+    first = runs[0].result
+    return {
+        "measure": first.measure,
+        "reference": first.reference_label,
+        "random": first.random,
+        "methods": tuple(first.methods),
+        "runs": tuple(r.label for r in runs if r.usable),
+    }
 
 
 def build_report(
@@ -60,10 +72,8 @@ def build_report(
     validation, in the order given (a callable returning None adds nothing).
     """
     from kneestudy import __version__
-    from kneestudy.errors import AnalysisError
-    from kneestudy.report.analyses import study_analyses
-    from kneestudy.report.cohort import cohort_section, cohort_view, warning_bullets
-    from kneestudy.report.comparison import comparison_applies, comparison_blocks
+    from kneestudy.report.cohort import cohort_section, cohort_view
+    from kneestudy.report.comparison import comparison_applies, comparison_blocks, run_comparisons
     from kneestudy.report.evidence import evidence_blocks
     from kneestudy.report.provenance import methods_blocks, provenance_blocks, validation_blocks
     from kneestudy.report.summary import summary_blocks
@@ -78,21 +88,17 @@ def build_report(
             progress(what, step, total)
         step += 1
 
-    cmp_week = float(week) if week is not None else 12.0
     applies, why = comparison_applies(study)
-    comparison, note, cmp_warnings = None, None, []
+    comparison, note, runs = None, None, []
     tick("comparing the eight ideas")
     if applies:
-        res = study_analyses(study, outcome=outcome, week=cmp_week)
-        cmp_warnings = res["warnings"]
-        if isinstance(res["comparison"], AnalysisError):
-            note = Problem("The comparison of the eight ideas", str(res["comparison"]))
+        runs = run_comparisons(study, outcome=outcome, week=week)
+        first = runs[0]
+        if first.result is None:
+            note = Problem("The comparison of the eight ideas", first.error)
         else:
-            comparison = res["comparison"]
-            settings.used["comparison"] = {
-                "measure": getattr(comparison, "measure", "effect"),
-                "reference": getattr(comparison, "reference", "control"),
-            }
+            comparison = first.result
+            settings.used["comparison"] = comparison_settings(runs)
     else:
         note = NotApplicable("the comparison of the eight ideas", why, scope="a single study")
     views = []
@@ -111,14 +117,9 @@ def build_report(
     ]
     tick("drawing the comparison")
     if comparison is not None or isinstance(note, Problem):
-        blocks = comparison_blocks(comparison) if comparison is not None else [note]
+        blocks = comparison_blocks(runs) if comparison is not None else [note]
         sections.append(
-            Section(
-                "comparison",
-                "The eight ideas compared",
-                tuple([*blocks, *warning_bullets(cmp_warnings)]),
-                kind="comparison",
-            )
+            Section("comparison", "The eight ideas compared", tuple(blocks), kind="comparison")
         )
     has_literature = any(
         len(getattr(study, name)) for name in ("contrasts", "arm_summaries")

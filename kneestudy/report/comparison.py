@@ -1,55 +1,111 @@
-"""The comparison of the eight ideas: summary of findings, estimates, ranking, network.
+"""The report's comparison of the eight ideas: every outcome and window with evidence.
+
+:func:`run_comparisons` fits :func:`kneestudy.compare_ideas` (the additive
+component network meta-analysis) for each outcome and window of :data:`PLAN`
+— pain, AKPS and recovery up to 3 months, over 3 and under 12 months, and 12
+months or longer — the outcome asked for first. :func:`comparison_blocks`
+is the report section: an overview of what was compared, one line naming the
+outcomes and windows without a usable row, and for each of the others
+(:func:`outcome_blocks`) the per-idea table, the summary of findings, the
+component forest plot, the network of combinations, the certainty by domain,
+heterogeneity and incoherence (τ², I², Q, additivity, design-by-treatment,
+node splitting), the sensitivity analyses, the rows used and set aside with
+their reasons, and what was fitted (``IdeasComparison.methods``).
 
 :func:`comparison_applies` decides whether a study holds enough evidence to
 compare the ideas at all (at least two sources: trials with two or more arms,
-or published studies); a single trial is reported as itself, not as a
-one-study network. :func:`summary_of_findings` is the GRADE-style table the
-summary opens with (Guyatt et al. 2011, J Clin Epidemiol 64:383: the effect,
-the number of studies and participants, the certainty and what it means);
-:func:`comparison_blocks` the full section.
-
-The comparison result is read by attribute, so content added to it later
-(``summary_of_findings``, ``sensitivity``, ``additivity``, ``split``,
-``combinations`` DataFrames) is shown when present, through
-:func:`kneestudy.report.tables.result_table`.
+or published studies); a single trial is reported as itself.
 """
 
 from __future__ import annotations
 
-import math
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
-from kneestudy.plots.labels import intervention_label
-from kneestudy.report import format as fmt
-from kneestudy.report.content import DIAGRAM, LABELLED, Column, Figure, Heading, Paragraph, Table
-from kneestudy.report.tables import result_table
+from kneestudy.report import comparison_tables as ct
+from kneestudy.report.content import (
+    LABELLED,
+    Bullets,
+    Column,
+    Figure,
+    Heading,
+    Paragraph,
+    Problem,
+    Table,
+)
 
 __all__ = [
-    "MEASURES",
+    "PLAN",
+    "ComparisonRun",
     "comparison_applies",
     "comparison_blocks",
     "evidence_sources",
-    "league_frame",
+    "outcome_blocks",
+    "run_comparisons",
     "summary_of_findings",
 ]
 
-#: measure -> (name, name of the ratio when the measure is a log ratio, or None)
-MEASURES: dict[str, tuple[str, str | None]] = {
-    "SMD": ("Standardised mean difference", None),
-    "MD": ("Mean difference", None),
-    "logOR": ("Odds ratio", "OR"),
-    "logRR": ("Risk ratio", "RR"),
-    "logHR": ("Hazard ratio", "HR"),
-}
-#: Result attributes shown, when a comparison has them, as tables of their own.
-EXTRA_TABLES: tuple[tuple[str, str], ...] = (
-    ("combinations", "Observed combinations of components, against the inactive reference"),
-    ("additivity", "Test of additivity: additive component model against the standard network"),
-    ("sensitivity", "Sensitivity analyses of the comparison"),
-    ("split", "Direct and indirect evidence (node splitting)"),
-)
+#: The outcomes and windows a report compares the ideas on, in reading order.
+PLAN: tuple[tuple[str, str], ...] = (
+    ("pain", "short"), ("akps", "short"), ("recovered", "short"),
+    ("pain", "medium"), ("akps", "medium"), ("recovered", "medium"),
+    ("pain", "long"), ("akps", "long"), ("recovered", "long"),
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ComparisonRun:
+    """One outcome and window of the comparison: the result, or why there is none.
+
+    Attributes
+    ----------
+    outcome, window : str
+        As given to :func:`kneestudy.compare_ideas` (``window`` a name).
+    result : IdeasComparison or None
+    error : str
+        Why the comparison could not be fitted (an AnalysisError's message).
+    warnings : tuple of str
+        Warnings the fit gave (shown under the section).
+    week : float or None
+        The target week asked for (``week=`` of the report), when one was.
+    sof, sensitivity : DataFrame or None
+        ``result.summary_of_findings()`` and ``result.sensitivity()``, computed
+        with the fit (their warnings are in ``warnings``).
+    """
+
+    outcome: str
+    window: str
+    result: Any = None
+    error: str = ""
+    warnings: tuple[str, ...] = ()
+    week: float | None = None
+    sof: Any = None
+    sensitivity: Any = None
+
+    @property
+    def key(self) -> str:
+        """Stable part of table and figure names: ``pain-short``."""
+        return f"{self.outcome}-{self.window}"
+
+    @property
+    def usable(self) -> bool:
+        """Fitted on at least one row of evidence."""
+        return self.result is not None and int(self.result.n_rows_used) > 0
+
+    @property
+    def label(self) -> str:
+        """ "Pain, up to 3 months" (also without a result)."""
+        if self.result is not None:
+            return ct.heading(self.result)
+        from kneestudy.compare.windows import WINDOWS
+
+        win = WINDOWS.get(self.window)
+        name = ct.OUTCOME_NAMES.get(self.outcome, self.outcome)
+        return f"{name}, {win.label}" if win is not None else name
 
 
 def evidence_sources(study: Any) -> list[str]:
@@ -75,270 +131,239 @@ def comparison_applies(study: Any) -> tuple[bool, str]:
     )
 
 
-def _ratio(comparison: Any) -> str | None:
-    return MEASURES.get(str(getattr(comparison, "measure", "")), ("", None))[1]
+def _fit(study: Any, outcome: str, window: str, week: float | None) -> ComparisonRun:
+    from kneestudy.compare import compare_ideas
+    from kneestudy.errors import AnalysisError
 
-
-def _direction(comparison: Any) -> str:
-    outcome = str(getattr(comparison, "outcome", "pain"))
-    ratio = _ratio(comparison)
-    if ratio:
-        return f"{ratio} above 1 favours the idea."
-    if outcome == "pain":
-        return "Negative estimates favour the idea (less pain)."
-    return "Positive estimates favour the idea."
-
-
-def _what(comparison: Any) -> str:
-    measure = str(getattr(comparison, "measure", "effect"))
-    outcome = str(getattr(comparison, "outcome", "pain"))
-    reference = intervention_label(str(getattr(comparison, "reference", "control")))
-    week = getattr(comparison, "week", None)
-    when = f" at week {week:g}" if isinstance(week, (int, float)) else ""
-    name = MEASURES.get(measure, (measure, None))[0].lower()
-    return f"{name} in {outcome}{when}, each idea against {reference.lower()}"
-
-
-def summary_of_findings(comparison: Any) -> Table:
-    """The summary-of-findings table: one row per idea (all eight), effect and certainty."""
-    sof = getattr(comparison, "summary_of_findings", None)
-    if isinstance(sof, pd.DataFrame) and len(sof):
-        return result_table(sof, key="summary-of-findings", title="Summary of findings: "
-                            + _what(comparison), direction=_direction(comparison))  # fmt: skip
-    t = comparison.table.copy()
-    for c in ("studies", "participants", "estimate", "ci_low", "ci_high", "pi_low", "pi_high"):
-        if c not in t:
-            t[c] = math.nan
-    t["evidence"] = [
-        f"{fmt.count(s)} ({fmt.count(p) if (p or 0) > 0 else 'n not reported'})"
-        if (s or 0) > 0 else "none"
-        for s, p in zip(t["studies"].fillna(0), t["participants"].fillna(0), strict=True)
-    ]  # fmt: skip
-    exp = "exp" if _ratio(comparison) else None
-    cols = [
-        Column("label", "Idea", style="text"),
-        Column("evidence", "Studies (participants)", style="text"),
-        Column("estimate", "Effect (95% CI)", style="estimate_ci",
-               fields=("estimate", "ci_low", "ci_high"), transform=exp),
-        Column("pi_low", "95% prediction interval", style="ci", fields=("pi_low", "pi_high"),
-               transform=exp),
-    ]  # fmt: skip
-    if "certainty" in t:
-        cols.append(Column("certainty", "Certainty (GRADE)", style="text"))
-    if "verdict" in t:
-        cols.append(Column("verdict", "What it means", style="text"))
-    return Table(
-        "summary-of-findings",
-        "Summary of findings: " + _what(comparison),
-        t,
-        tuple(cols),
-        direction=_direction(comparison),
-        notes=("Participants: with individual data, or as published; shared arms are counted in "
-               "each comparison. Certainty: GRADE for network estimates (Puhan et al. 2014).",),
-    )  # fmt: skip
-
-
-def league_frame(league: pd.DataFrame, ratio: bool = False) -> pd.DataFrame:
-    """League table as a lower-triangular matrix: row treatment against column treatment."""
-    names = list(dict.fromkeys([*league["treatment"], *league["comparator"]]))
-    est = {(r.treatment, r.comparator): r for r in league.itertuples(index=False)}
-    rows = []
-    for i, a in enumerate(names):
-        row: dict[str, Any] = {"node": intervention_label(a)}
-        for j, b in enumerate(names):
-            r = est.get((a, b))
-            if i == j:
-                row[b] = intervention_label(a)
-            elif j < i and r is not None:
-                vals = [r.estimate, getattr(r, "ci_low", math.nan), getattr(r, "ci_high", math.nan)]
-                if ratio:
-                    vals = [math.exp(x) for x in vals]
-                row[b] = f"{fmt.number(vals[0], 2)}\n({fmt.ci(vals[1], vals[2], 2)})"
+    sof = sens = None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            if week is not None:
+                result = compare_ideas(study, outcome, week=float(week))
             else:
-                row[b] = ""
-        rows.append(row)
+                result = compare_ideas(study, outcome, window)
+            error = ""
+            if result.n_rows_used > 0:
+                sof, sens = result.summary_of_findings(), result.sensitivity()
+        except AnalysisError as exc:
+            result, error = None, str(exc)
+    said = tuple(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
+    name = result.window.name if result is not None else window
+    return ComparisonRun(outcome, name, result, error, said, week, sof, sens)
+
+
+def run_comparisons(
+    study: Any,
+    plan: Sequence[tuple[str, str]] = PLAN,
+    *,
+    outcome: str = "pain",
+    week: float | None = None,
+) -> list[ComparisonRun]:
+    """Fit the comparison for each outcome and window of ``plan``, ``outcome`` first.
+
+    ``week`` (optional) sets the window of the first comparison (the window
+    holding it, with it as target week); the other outcomes use the named
+    windows. An outcome and window that cannot be fitted keep the reason.
+    """
+    first = _fit(study, outcome, "short", week) if week is not None else None
+    runs = [first] if first is not None else []
+    order = sorted(plan, key=lambda p: p[0] != outcome)  # stable: the outcome asked for first
+    for o, w in order:
+        if first is not None and (o, w) == (first.outcome, first.window):
+            continue
+        runs.append(_fit(study, o, w, None))
+    return runs
+
+
+def summary_of_findings(run: Any, key: str = "summary-of-findings") -> Table:
+    """The summary-of-findings table of a run (or an IdeasComparison) for the summary."""
+    if isinstance(run, ComparisonRun):
+        return ct.sof_table(run.result, key, run.sof)
+    return ct.sof_table(run, key)
+
+
+def overview_table(runs: Sequence[ComparisonRun]) -> Table:
+    """One row per outcome and window: what the comparison holds and its heterogeneity."""
+    rows = []
+    for r in runs:
+        c = r.result
+        rec: dict[str, Any] = {"what": r.label, "anchor": f"#comparison-{r.key}" if r.usable
+                               else None, "scale": "", "studies": float("nan"),
+                               "used": float("nan"), "aside": float("nan"),
+                               "estimated": "", "tau2": float("nan"), "i2": float("nan"),
+                               "status": ""}  # fmt: skip
+        if c is None:
+            rec["status"] = f"not fitted: {r.error}"
+        else:
+            n_est = int((c.table["status"] == "estimated").sum())
+            rec.update(scale=ct.scale_text(c), studies=float(c.n_studies),
+                       used=float(c.n_rows_used), aside=float(c.n_rows_set_aside),
+                       estimated=f"{n_est} of {len(c.table)}", tau2=c.tau2, i2=c.i2)  # fmt: skip
+            if not r.usable:
+                rec["status"] = "no usable row"
+        rows.append(rec)
     frame = pd.DataFrame(rows)
-    frame.attrs["nodes"] = names
-    return frame
-
-
-def _main_table(comparison: Any) -> Table:
-    t = comparison.table
-    exp = "exp" if _ratio(comparison) else None
-    cols = [Column("label", "Idea", style="text")]
-    if "studies" in t:
-        cols.append(Column("studies", "Studies", style="count"))
-    if "participants" in t:
-        cols.append(Column("participants", "Participants", style="count"))
-    cols += [
-        Column("estimate", "Estimate (95% CI)", style="estimate_ci",
-               fields=("estimate", "ci_low", "ci_high"), transform=exp),
-    ]  # fmt: skip
-    if {"pi_low", "pi_high"} <= set(t.columns):
-        cols.append(Column("pi_low", "95% PI", style="ci", fields=("pi_low", "pi_high"),
-                           transform=exp))  # fmt: skip
-    if "p_score" in t:
-        cols.append(Column("p_score", "P-score", digits=2))
-    if "rank" in t:
-        cols.append(Column("rank", "Rank", style="count"))
-    return Table(
-        "comparison-estimates",
-        "Network estimates, " + _what(comparison) + " (random-effects network meta-analysis)",
-        t,
-        tuple(cols),
-        direction=_direction(comparison),
-        notes=("PI: 95% prediction interval (the range of the effect in a new study). "
-               "P-score: the mean certainty that an idea is better than another (Rücker & "
-               "Schwarzer 2015); rank 1 = highest P-score among the ideas with evidence. "
-               "– : no evidence on this idea for this outcome.",),
-    )  # fmt: skip
-
-
-def comparison_blocks(comparison: Any) -> list[Any]:
-    """Estimates table, forest plot, ranking, network, league table, certainty, pairwise."""
-    from kneestudy import plots
-
-    t = comparison.table
-    measure = str(getattr(comparison, "measure", "effect"))
-    outcome = str(getattr(comparison, "outcome", "pain"))
-    reference = str(getattr(comparison, "reference", "control"))
-    direction = "negative = less pain" if outcome == "pain" else "positive = better"
-    name = MEASURES.get(measure, (measure, None))[0]
-    xlabel = f"{name}{' (log scale)' if _ratio(comparison) else ''} vs " \
-        f"{intervention_label(reference).lower()} ({direction})"  # fmt: skip
-    n = len(t)
-    out: list[Any] = [
-        _main_table(comparison),
-        Figure(
-            "comparison-forest",
-            "Each idea against " + intervention_label(reference).lower() + ": network estimate "
-            "(dot), 95% CI (bar) and 95% prediction interval (dotted).",
-            lambda ax: plots.network_forest(t, ax, comparator=intervention_label(reference),
-                                            xlabel=xlabel),
-            (7.5, 1.2 + 0.45 * n),
-            alt="forest plot of the ideas",
-            margins={**LABELLED, "bottom": 0.6 / (1.2 + 0.45 * n) + 0.05},
-        ),
-    ]  # fmt: skip
-    if "p_score" in t and t["p_score"].notna().sum() >= 2:
-        out.append(
-            Figure(
-                "comparison-ranking",
-                "Ranking of the ideas by P-score (1 = surely best, 0 = surely worst); read with "
-                "the intervals and the certainty, ranks alone overstate differences.",
-                lambda ax: plots.ranking(t, ax),
-                (6.5, 1.0 + 0.4 * n),
-                alt="P-score ranking",
-                margins={**LABELLED, "bottom": 0.5 / (1.0 + 0.4 * n) + 0.04},
-            )
-        )
-    net = getattr(comparison, "network", None)
-    nodes, edges = getattr(net, "nodes", None), getattr(net, "edges", None)
-    # a network of two nodes is one comparison: its graph and league table say nothing more
-    big = isinstance(nodes, pd.DataFrame) and len(nodes) >= 3
-    if big and isinstance(edges, pd.DataFrame):
-        out.append(
-            Figure(
-                "comparison-network",
-                "The network of comparisons: node area proportional to participants with "
-                "individual data, line width and number to the studies comparing two nodes.",
-                lambda ax: plots.network_graph(nodes, edges, ax),
-                (7.0, 6.2),
-                alt="network",
-                margins=DIAGRAM,
-            )
-        )
-    league = getattr(net, "league", None)
-    if (
-        big
-        and isinstance(league, pd.DataFrame)
-        and {"treatment", "comparator", "estimate"} <= set(league.columns)
-    ):
-        lf = league_frame(league, ratio=bool(_ratio(comparison)))
-        cols = [Column(c, intervention_label(c), style="text") for c in lf.attrs["nodes"]]
-        out.append(
-            Table(
-                "comparison-league",
-                f"League table ({name.lower()}): the row's treatment against the column's, "
-                "estimate (95% CI)",
-                lf,
-                (Column("node", "", style="text"), *cols),
-                direction=_direction(comparison).replace("the idea", "the row's treatment"),
-            )
-        )
-    out.append(Heading("Certainty of the evidence", "certainty"))
-    cols = [Column("label", "Idea", style="text")]
-    for c, label in (("certainty", "Certainty"), ("reasons", "Reasons for rating down"),
-                     ("verdict", "What it means")):  # fmt: skip
-        if c in t:
-            cols.append(Column(c, label, style="text"))
-    out.append(
-        Table(
-            "comparison-certainty",
-            "Certainty of each idea's network estimate and the reasons, GRADE-style",
-            t,
-            tuple(cols),
-            notes=(
-                "GRADE statements: high = we are confident; moderate = probably; low = may; "
-                "very low = very uncertain (Santesso et al. 2020).",
-            ),
-        )  # fmt: skip
+    cols = (
+        Column("what", "Outcome and window", style="link", fields=("what", "anchor")),
+        Column("scale", "Scale", style="text"),
+        Column("studies", "Studies", style="count", fallback="status"),
+        Column("used", "Rows used", style="count"),
+        Column("aside", "Rows set aside", style="count"),
+        Column("estimated", "Ideas with an estimate", style="text"),
+        Column("tau2", "τ²", digits=3),
+        Column("i2", "I²", "%", digits=0),
     )
-    out.extend(_components(comparison, xlabel))
-    for attr, title in EXTRA_TABLES:
-        value = getattr(comparison, attr, None)
-        if isinstance(value, pd.DataFrame) and len(value):
-            out.append(result_table(value, key=f"comparison-{attr}", title=title))
-    out.extend(unused_contrasts(comparison))
-    from kneestudy.report.pairwise import pairwise_blocks
+    return Table(
+        "comparison-overview",
+        "What the comparison holds: each outcome and window, the evidence used and the "
+        "heterogeneity of the network",
+        frame,
+        cols,
+        notes=(
+            "Windows: up to 3 months (weeks > 0 and ≤ 13), over 3 and under 12 months, 12 "
+            "months or longer (Collins et al. 2018; Winters et al. 2021); each study gives one "
+            "time point per comparison, the one nearest the window's target week.",
+            "– : nothing to estimate (no usable row, or fewer than 2 degrees of freedom).",
+        ),
+    )
 
-    out.extend(pairwise_blocks(comparison))
+
+def _xlabel(cmp: Any) -> str:
+    name = {"MD": "Mean difference", "SMD": "Standardised mean difference",
+            "logOR": "Log odds ratio", "logHR": "Log hazard ratio"}.get(cmp.measure, cmp.measure)  # fmt: skip
+    unit = f" ({cmp.scale})" if cmp.measure == "MD" else ""
+    return f"{name}{unit} against inactive control"
+
+
+def _figures(cmp: Any, key: str) -> list[Figure]:
+    from kneestudy import plots
+    from kneestudy.interventions import IDEAS
+    from kneestudy.plots.components import forest_frame, network_frames, network_size
+
+    out: list[Figure] = []
+    fit = cmp.network
+    if fit is not None and len(fit.components):
+        frame = forest_frame(fit.components, list(IDEAS))
+        n = len(frame)
+        height = 1.3 + 0.42 * n
+        out.append(
+            Figure(
+                f"comparison-{key}-components",
+                f"Component effects, {ct.lower(ct.heading(cmp))}: each component of the additive "
+                "model against inactive control, 95% CI (bar) and 95% prediction interval "
+                "(dotted); the eight ideas in colour, other components (grey, italic) are what "
+                "ideas were tested with. " + ct.direction(cmp, "the component"),
+                lambda ax, f=frame, c=cmp: plots.component_forest(
+                    f,
+                    ax,
+                    xlabel=_xlabel(c),
+                    lower_is_better=c.outcome == "pain",
+                    title=ct.heading(c),
+                ),
+                (7.5, height),
+                alt=f"forest plot of component effects, {ct.lower(ct.heading(cmp))}",
+                margins={
+                    **LABELLED,
+                    "left": 0.36,
+                    "bottom": 0.75 / height,
+                    "top": 1 - 0.4 / height,
+                },
+            )  # fmt: skip
+        )
+    nodes, edges = network_frames(cmp.contrasts)
+    if len(nodes) >= 2:
+        nodes = nodes.assign(label=[ct.node_label(n) for n in nodes["node"]])
+        size = network_size(len(nodes))
+        out.append(
+            Figure(
+                f"comparison-{key}-network",
+                f"The network of combinations, {ct.lower(ct.heading(cmp))}: a node per combination "
+                "of active components tested (white: inactive control), in the colours of its "
+                "components; lines join combinations compared in the same trial.",
+                lambda ax, n=nodes, e=edges, c=cmp: plots.combination_network(
+                    n, e, ax, title=f"Combinations compared: {ct.lower(ct.heading(c))}"
+                ),
+                size,
+                alt=f"network of combinations, {ct.lower(ct.heading(cmp))}",
+                margins={"left": 0.01, "right": 0.99, "top": 0.94, "bottom": 0.2},
+            )
+        )
     return out
 
 
-def _components(comparison: Any, xlabel: str) -> list[Any]:
-    """Forest plot of component effects, when the comparison fitted an additive model."""
-    from kneestudy import plots
-
-    comp = getattr(comparison, "components", None)
-    if comp is None:
-        comp = getattr(getattr(comparison, "network", None), "components", None)
-    need = {"component", "estimate", "ci_low", "ci_high"}
-    if not isinstance(comp, pd.DataFrame) or not len(comp) or not need <= set(comp.columns):
-        return []
-    table = comp.assign(
-        idea=comp["component"].astype(str),
-        label=[intervention_label(c) for c in comp["component"]],
+def outcome_blocks(
+    run: ComparisonRun, *, primary: bool = False, sof_in_summary: bool = False
+) -> list[Any]:
+    """Every block of one outcome and window (module docstring)."""
+    cmp, key = run.result, f"comparison-{run.key}"
+    t = cmp.table
+    est = t[t["status"] == "estimated"]
+    lead = (
+        f"{cmp.n_studies} stud{'y' if cmp.n_studies == 1 else 'ies'} and {cmp.n_rows_used} "
+        f"rows of evidence ({cmp.n_rows_set_aside} set aside); {len(est)} of the eight ideas "
+        f"have an estimate against {cmp.reference_label}."
     )
-    n = len(table)
-    return [
-        Figure(
-            "comparison-components",
-            "Effect of each component (additive component network meta-analysis, Rücker et "
-            "al. 2020): an idea tested as an add-on is credited with its add-on effect only.",
-            lambda ax: plots.network_forest(
-                table, ax, xlabel=xlabel, title="Component effects (bar: 95% CI)"
-            ),
-            (7.5, 1.2 + 0.45 * n),
-            alt="forest plot of component effects",
-            margins={**LABELLED, "bottom": 0.6 / (1.2 + 0.45 * n) + 0.05},
-        )  # fmt: skip
-    ]
+    if len(est):
+        counts = est["certainty"].value_counts()
+        lead += " Certainty: " + ", ".join(
+            f"{counts[c]} {c}" for c in ("high", "moderate", "low", "very low") if c in counts
+        ) + "."  # fmt: skip
+    out: list[Any] = [Heading(run.label, key), Paragraph(lead), ct.ideas_table(cmp, f"{key}-ideas")]
+    if sof_in_summary:
+        out.append(Paragraph("The summary of findings of this outcome and window opens the "
+                             "report (Summary).", "muted"))  # fmt: skip
+    else:
+        out.append(ct.sof_table(cmp, f"{key}-sof", run.sof))
+    out.extend(_figures(cmp, run.key))
+    out.append(ct.certainty_table(cmp, f"{key}-certainty"))
+    out.append(ct.certainty_reasons_table(cmp, f"{key}-certainty-reasons"))
+    out.append(ct.tests_table(cmp, f"{key}-tests"))
+    out.append(ct.node_split_table(cmp, f"{key}-node-split"))
+    out.append(ct.sensitivity_table(cmp, f"{key}-sensitivity", run.sensitivity))
+    out.append(ct.contrasts_summary_table(cmp, f"{key}-rows"))
+    out.append(ct.contrasts_table(cmp, f"{key}-row-list"))
+    out.append(Bullets(tuple(cmp.methods), title="What was fitted", style="notes"))
+    notes = [*cmp.notes, *run.warnings]
+    if notes:
+        out.append(Bullets(tuple(dict.fromkeys(notes)), title="Notes of the fit", style="notes"))
+    if primary:
+        from kneestudy.report.pairwise import pairwise_blocks
+
+        out.extend(pairwise_blocks(cmp))
+    return out
 
 
-def unused_contrasts(comparison: Any) -> list[Any]:
-    """Contrasts set aside, with their reason (every input row is accounted for)."""
-    c = getattr(comparison, "contrasts", None)
-    if not isinstance(c, pd.DataFrame) or "status" not in c or not len(c):
-        return []
-    aside = c[c["status"] != "used"]
-    if not len(aside):
-        return [Paragraph(f"All {len(c)} contrasts of the study were used.", "muted")]
-    cols = [x for x in ("study_id", "treatment", "comparator", "week", "reason") if x in aside]
-    return [
-        result_table(
-            aside[cols].reset_index(drop=True),
-            key="comparison-set-aside",
-            title=f"Contrasts set aside ({len(aside)} of {len(c)}), with the reason",
-        )
+def comparison_blocks(runs: Sequence[ComparisonRun], *, sof_in_summary: bool = True) -> list[Any]:
+    """The section: overview, the outcomes without evidence in one line, each outcome's blocks.
+
+    ``sof_in_summary``: the first run's summary of findings is in the summary
+    section (so it is not repeated here).
+    """
+    if not runs:
+        return [Paragraph("No comparison was asked for.", "muted")]
+    first = runs[0].result
+    ref = first.reference_label if first is not None else "inactive control"
+    out: list[Any] = [
+        Paragraph(
+            "Each idea is compared with " + ref + " by an additive component network "
+            "meta-analysis: an arm's effect is the sum of its components' effects, so an idea "
+            "tested together with others (a brace added to physiotherapy, balance training "
+            "added to knee exercise) is credited with its own effect only. Outcomes keep their "
+            "own scale — pain as a mean difference on 0–10, the AKPS on 0–100, recovery as an "
+            "odds ratio — and are compared within windows of follow-up.",
+        ),
+        overview_table(runs),
     ]
+    empty = [ct.lower(r.label) for r in runs if r.result is not None and not r.usable]
+    if empty:
+        out.append(Paragraph("No usable row of evidence, so no comparison: " + "; ".join(empty)
+                             + ".", "muted"))  # fmt: skip
+    for i, run in enumerate(runs):
+        if run.result is None:
+            out.append(Problem(f"The comparison on {ct.lower(run.label)}", run.error))
+        elif run.usable:
+            out.extend(
+                outcome_blocks(run, primary=i == 0, sof_in_summary=sof_in_summary and i == 0)
+            )
+    return out

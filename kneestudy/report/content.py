@@ -64,9 +64,13 @@ __all__ = [
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 _STYLES = frozenset(
     {"text", "label", "number", "count", "weeks", "p", "percent", "estimate_ci", "ci",
-     "count_pct", "events", "summary", "pair"}
+     "count_pct", "events", "summary", "pair", "link", "estimate_rank"}
 )  # fmt: skip
-_COMBINED = {"estimate_ci": 3, "ci": 2, "count_pct": 2, "events": 2, "summary": 4, "pair": 2}
+_COMBINED = {"estimate_ci": 3, "ci": 2, "count_pct": 2, "events": 2, "summary": 4, "pair": 2,
+             "link": 2, "estimate_rank": 2}  # fmt: skip
+#: What a link of a table cell may point to: a web address, or an anchor of the same
+#: report (``#comparison-pain-short``; HTML only). Anything else is shown as text.
+LINK_SCHEMES = ("https://", "http://", "#")
 
 
 def slug(text: Any) -> str:
@@ -96,7 +100,9 @@ class Column:
         ``percent`` (a proportion shown as a percentage); ``estimate_ci``
         (``fields`` = estimate, lower, upper: "e (lo to hi)"); ``ci`` (lower,
         upper); ``count_pct`` (k, n: "k (pct)"); ``events`` (k, n: "k/n (pct%)");
-        ``pair`` (two counts: "a / b");
+        ``pair`` (two counts: "a / b"); ``link`` (text, URL: the text, linked
+        to the URL when it is an http(s) address); ``estimate_rank``
+        (estimate, rank: "e (rank r)");
         ``summary`` (kind, a, b, c — a descriptive statistic whose kind varies
         by row: ``n``; ``mean_sd`` "a (b)"; ``median_iqr`` "a [b, c]"; ``n_pct``
         "a (100·a/b)"; ``header`` empty).
@@ -108,6 +114,9 @@ class Column:
         ``exp``: the values are on the log scale and shown as ratios.
     missing : str
         Shown for a missing value (default an en dash; "" leaves the cell empty).
+    fallback : str, optional
+        A column of the data whose text is shown instead of a missing value
+        (e.g. the status "not estimable" where an estimate is missing).
     """
 
     key: str
@@ -118,6 +127,7 @@ class Column:
     fields: tuple[str, ...] = ()
     transform: str | None = None
     missing: str = fmt.MISSING
+    fallback: str | None = None
 
     def __post_init__(self) -> None:
         if self.style not in _STYLES:
@@ -137,9 +147,14 @@ class Column:
         return self.fields or (self.key,)
 
     @property
+    def reads(self) -> tuple[str, ...]:
+        """Every column of the data the column needs (sources and the fallback)."""
+        return self.sources + ((self.fallback,) if self.fallback else ())
+
+    @property
     def numeric(self) -> bool:
         """Right-aligned (numbers) rather than left-aligned (text)."""
-        return self.style not in ("text", "label")
+        return self.style not in ("text", "label", "link")
 
     def _value(self, v: Any) -> Any:
         if self.transform == "exp" and not fmt.is_missing(v):
@@ -154,7 +169,19 @@ class Column:
     def format(self, row: Mapping[str, Any]) -> str:
         """The display text of this column for one row of the data."""
         text = self._format(row)
+        if text == fmt.MISSING and self.fallback and not fmt.is_missing(row.get(self.fallback)):
+            return str(row.get(self.fallback))
         return self.missing if text == fmt.MISSING else text
+
+    def url(self, row: Mapping[str, Any]) -> str | None:
+        """The link target of a ``link`` cell (None: no link, or not a :data:`LINK_SCHEMES` target)."""
+        if self.style != "link":
+            return None
+        target = row.get(self.sources[1])
+        if fmt.is_missing(target) or fmt.is_missing(row.get(self.sources[0])):
+            return None
+        target = str(target).strip()
+        return target if target.startswith(LINK_SCHEMES) and " " not in target else None
 
     def _format(self, row: Mapping[str, Any]) -> str:
         vals = [self._value(row.get(s)) for s in self.sources]
@@ -186,6 +213,15 @@ class Column:
             return fmt.count_pct(*vals, digits=d)
         if s == "pair":
             return f"{fmt.count(vals[0])} / {fmt.count(vals[1])}"
+        if s == "link":
+            v = vals[0]
+            return fmt.MISSING if fmt.is_missing(v) else str(v)
+        if s == "estimate_rank":  # the transform applies to the estimate, not to the rank
+            rank_value = row.get(self.sources[1])
+            if fmt.is_missing(vals[0]):
+                return fmt.MISSING
+            rank = "" if fmt.is_missing(rank_value) else f" (rank {fmt.count(rank_value)})"
+            return fmt.number(vals[0], d) + rank
         if s == "summary":
             kind, a, b, c = vals
             if kind == "n":
@@ -219,6 +255,11 @@ class HeaderCell:
 class Row:
     cells: tuple[str, ...]
     indent: bool = False
+    links: tuple[str | None, ...] = ()
+
+    def link(self, j: int) -> str | None:
+        """The link target of cell ``j`` (None when it is not a link)."""
+        return self.links[j] if j < len(self.links) else None
 
 
 @dataclass(frozen=True, eq=False)
@@ -244,6 +285,9 @@ class Table:
     indent : str, optional
         A boolean column of ``data``: rows that are levels of the row above
         (categories of a baseline characteristic).
+    collapse : str
+        When given, the HTML report shows the table folded under this line
+        (a ``<details>`` element, no script); other outputs show it in full.
     """
 
     key: str
@@ -253,13 +297,14 @@ class Table:
     direction: str = ""
     notes: tuple[str, ...] = ()
     indent: str | None = None
+    collapse: str = ""
     type: ClassVar[str] = "table"
 
     def __post_init__(self) -> None:
         problems = []
         if not _NAME.match(self.key):
             problems.append(f"key {self.key!r} is not [a-z0-9._-]")
-        need = {s for c in self.columns for s in c.sources}
+        need = {s for c in self.columns for s in c.reads}
         if self.indent:
             need.add(self.indent)
         missing = sorted(need - {str(c) for c in self.data.columns})
@@ -280,7 +325,8 @@ class Table:
         for rec in self.data.to_dict(orient="records"):
             cells = tuple(c.format(rec) for c in self.columns)
             indent = bool(rec.get(self.indent)) if self.indent else False
-            out.append(Row(cells, indent))
+            links = tuple(c.url(rec) for c in self.columns)
+            out.append(Row(cells, indent, links if any(links) else ()))
         return out
 
     @property

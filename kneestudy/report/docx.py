@@ -18,7 +18,7 @@ from typing import Any
 
 from kneestudy.report.content import Figure, Report, Table
 
-__all__ = ["add_table", "new_document", "render"]
+__all__ = ["add_hyperlink", "add_table", "new_document", "render"]
 
 #: Tables with more columns than this are set on a landscape page (as are tables whose
 #: columns cannot all get their least width on a portrait page).
@@ -55,6 +55,43 @@ def new_document() -> Any:
         for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
             setattr(section, side, Cm(2.0))
     return doc
+
+
+def _cell_styles(doc: Any) -> tuple[Any, Any]:
+    """The paragraph styles of table cells (text, numbers), added to ``doc`` once.
+
+    One style per kind of cell instead of formatting every paragraph and run:
+    no space before or after, the table font size, numbers right-aligned.
+    """
+    from docx.enum.style import WD_STYLE_TYPE
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
+    out = []
+    for name, right in (("Table Cell", False), ("Table Cell Number", True)):
+        try:
+            style = doc.styles[name]
+        except KeyError:
+            style = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+            style.base_style = doc.styles["Normal"]
+            style.font.size = Pt(_TABLE_PT)
+            style.paragraph_format.space_before = Pt(0)
+            style.paragraph_format.space_after = Pt(0)
+            if right:
+                style.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        out.append(style)
+    return out[0], out[1]
+
+
+def _caption(doc: Any) -> Any:
+    """A new paragraph in the Caption style (its id set directly: no lookup by name)."""
+    style_id = getattr(doc, "_kneestudy_caption", None)
+    if style_id is None:
+        style_id = doc.styles["Caption"].style_id
+        doc._kneestudy_caption = style_id
+    p = doc.add_paragraph()
+    p._p.get_or_add_pPr().style = style_id
+    return p
 
 
 def _text_width(doc: Any) -> Any:
@@ -153,7 +190,6 @@ def _widths(t: Table, rows: list[Any], total: int) -> list[int]:
 def add_table(doc: Any, t: Table, number: int | None) -> Any:
     """Add table ``t`` (caption, native table, notes) to ``doc``; returns the Word table."""
     from docx.enum.table import WD_TABLE_ALIGNMENT
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
     from docx.shared import Pt
@@ -163,7 +199,7 @@ def add_table(doc: Any, t: Table, number: int | None) -> Any:
     wide = _is_wide(t, rows, _text_width(doc) / _EMU_PT)
     if wide:
         _orient(doc, True)
-    cap = doc.add_paragraph(style="Caption")
+    cap = _caption(doc)
     cap.paragraph_format.keep_with_next = True
     if number is not None:
         cap.add_run(f"Table {number}. ").bold = True
@@ -177,41 +213,49 @@ def add_table(doc: Any, t: Table, number: int | None) -> Any:
     # Word stores widths in twips (635 EMU): round down so the columns never exceed the page
     widths = [w - w % 635 for w in _widths(t, rows, int(_text_width(doc)))]
 
-    def fill(cell: Any, text: str, numeric: bool, bold: bool = False, indent: bool = False) -> None:
+    # style ids set on the XML directly: assigning a style object makes python-docx look it
+    # up among all styles, for every cell
+    text_style, number_style = (st.style_id for st in _cell_styles(doc))
+
+    def fill(
+        cell: Any, text: str, numeric: bool, bold: bool = False, indent: bool = False,
+        url: str | None = None,
+    ) -> None:  # fmt: skip
         p = cell.paragraphs[0]
-        p.paragraph_format.space_after = Pt(0)
-        p.paragraph_format.space_before = Pt(0)
-        if numeric:
-            p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-            if not bold:  # an interval breaks before its "(", never inside "lo to hi"
-                text = text.replace(" to ", "\u00a0to\u00a0")
+        p._p.get_or_add_pPr().style = number_style if numeric else text_style
+        if numeric and not bold:  # an interval breaks before its "(", never inside "lo to hi"
+            text = text.replace(" to ", "\u00a0to\u00a0")
         if indent:
             p.paragraph_format.left_indent = Pt(10)
+        if url and not url.startswith("#"):  # anchors of the HTML report stay text here
+            add_hyperlink(p, text, url)
+            return
         lines = text.split("\n")
         for k, line in enumerate(lines):
             run = p.add_run(line)
-            run.font.size = Pt(_TABLE_PT)
-            run.bold = bold and k == 0
+            if bold and k == 0:
+                run.bold = True
             if k < len(lines) - 1:
                 run.add_break()
 
+    grid = [row.cells for row in table.rows]  # python-docx rebuilds .cells on every access
     hdr = table.rows[0]
     tr_pr = hdr._tr.get_or_add_trPr()
     repeat = OxmlElement("w:tblHeader")
     repeat.set(qn("w:val"), "true")
     tr_pr.append(repeat)
     for j, h in enumerate(head):
-        cell = hdr.cells[j]
+        cell = grid[0][j]
         fill(cell, h.label + (f"\n{h.unit}" if h.unit else ""), h.numeric, bold=True)
         _border(cell._tc.get_or_add_tcPr(), "w:tcBorders", {"bottom": 6})
     for i, r in enumerate(rows, start=1):
-        cells = table.rows[i].cells
+        cells = grid[i]
         for j, text in enumerate(r.cells):
-            fill(cells[j], text, head[j].numeric, indent=r.indent and j == 0)
+            fill(cells[j], text, head[j].numeric, indent=r.indent and j == 0, url=r.link(j))
     for j, w in enumerate(widths):  # the grid (LibreOffice reads it) and every cell (Word)
         table.columns[j].width = w
-        for row in table.rows:
-            row.cells[j].width = w
+        for cells in grid:
+            cells[j].width = w
     for note in t.caption_notes:
         p = doc.add_paragraph()
         p.paragraph_format.space_after = Pt(2)
@@ -222,13 +266,43 @@ def add_table(doc: Any, t: Table, number: int | None) -> Any:
     return table
 
 
+def add_hyperlink(paragraph: Any, text: str, url: str, size_pt: float | None = None) -> Any:
+    """Add ``text`` as a hyperlink to ``url`` (an external relationship of the document)."""
+    from docx.opc.constants import RELATIONSHIP_TYPE
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    rel = paragraph.part.relate_to(url, RELATIONSHIP_TYPE.HYPERLINK, is_external=True)
+    link = OxmlElement("w:hyperlink")
+    link.set(qn("r:id"), rel)
+    run = OxmlElement("w:r")
+    rpr = OxmlElement("w:rPr")
+    color = OxmlElement("w:color")
+    color.set(qn("w:val"), "0563C1")
+    underline = OxmlElement("w:u")
+    underline.set(qn("w:val"), "single")
+    rpr.extend([color, underline])
+    if size_pt is not None:
+        sz = OxmlElement("w:sz")
+        sz.set(qn("w:val"), str(int(round(2 * size_pt))))
+        rpr.append(sz)
+    run.append(rpr)
+    t = OxmlElement("w:t")
+    t.text = text
+    t.set(qn("xml:space"), "preserve")
+    run.append(t)
+    link.append(run)
+    paragraph._p.append(link)
+    return link
+
+
 def _add_figure(doc: Any, f: Figure, number: int | None, dpi: int = 300) -> None:
     from docx.shared import Emu, Inches, Pt
 
     width = min(Inches(f.size[0]), Emu(int(_text_width(doc))))
     doc.add_picture(io.BytesIO(f.png(dpi)), width=width)
     doc.paragraphs[-1].paragraph_format.keep_with_next = True
-    cap = doc.add_paragraph(style="Caption")
+    cap = _caption(doc)
     if number is not None:
         cap.add_run(f"Figure {number}. ").bold = True
     cap.add_run(" ".join([f.title, *f.notes]))

@@ -27,7 +27,16 @@ from kneestudy.plots.labels import intervention_label
 from kneestudy.report import format as fmt
 from kneestudy.report.content import Column, Figure, Heading, Paragraph, Problem, Table
 
-__all__ = ["evidence_blocks", "prisma_counts", "risk_of_bias_frame", "studies_frame"]
+__all__ = [
+    "evidence_blocks",
+    "judged_by_text",
+    "prisma_counts",
+    "prisma_figure",
+    "published_tables",
+    "risk_of_bias_blocks",
+    "risk_of_bias_frame",
+    "studies_frame",
+]
 
 _SEVERITY = {"low": 0, "some_concerns": 1, "no_information": 2, "high": 3}
 
@@ -47,27 +56,60 @@ def _worst(values: Any) -> str | None:
 
 
 def risk_of_bias_frame(study: Any) -> pd.DataFrame:
-    """One row per study: ``study``, ``origin`` and the RoB 2 judgement columns (None = not given)."""
+    """One row per study: ``study``, ``origin``, the RoB 2 judgement columns (None = not
+    given) and ``judged_by`` (whose judgement: our own, a published review's, or not stated).
+
+    Published studies take their judgements from the study's ``studies`` table
+    (one row per study, as the evidence base has) when it has them, else from
+    their literature rows.
+    """
+    from kneestudy.report.trials import short_citation
+
     rows = []
     for c in study.cohorts:
         r: dict[str, Any] = {"study": c.title, "study_id": c.cohort_id,
-                             "origin": "synthetic trial" if c.is_synthetic else "trial data"}  # fmt: skip
+                             "origin": "synthetic trial" if c.is_synthetic else "trial data",
+                             "judged_by": "as recorded in the cohort's manifest"}  # fmt: skip
         for col, _, _ in DOMAINS:
             r[col] = None
         r["overall"] = judgement(c.manifest.risk_of_bias)
         rows.append(r)
+    done: set[str] = set()
+    studies = getattr(study, "studies", None)
+    if isinstance(studies, pd.DataFrame) and len(studies) and "study_id" in studies:
+        for rec in studies.to_dict("records"):
+            sid = str(rec["study_id"])
+            r = {"study": short_citation(rec.get("citation"), sid), "study_id": sid,
+                 "origin": "published"}  # fmt: skip
+            for col, _, _ in DOMAINS:
+                r[col] = judgement(rec.get("risk_of_bias" if col == "overall" else col))
+            source = rec.get("rob_source")
+            r["judged_by"] = ("own RoB 2" if source == "own" else
+                              f"published review ({rec.get('rob_review') or 'unnamed'})"
+                              if source == "published" else "not stated")  # fmt: skip
+            rows.append(r)
+            done.add(sid)
     lit = _literature(study)
     if len(lit):
         for sid, g in lit.groupby("study_id", sort=False):
-            r = {"study": str(sid), "study_id": str(sid), "origin": "published"}
+            if str(sid) in done:
+                continue
+            r = {"study": str(sid), "study_id": str(sid), "origin": "published",
+                 "judged_by": "as recorded in the published rows"}  # fmt: skip
             for col, _, _ in DOMAINS:
                 names = [n for n in (col, f"rob_{col}") if n in g]
                 if col == "overall":
                     names = [n for n in ("rob_overall", "overall", "risk_of_bias") if n in g]
                 r[col] = _worst(v for n in names for v in g[n]) if names else None
             rows.append(r)
-    cols = ["study", "study_id", "origin", *(d[0] for d in DOMAINS)]
+    cols = ["study", "study_id", "origin", *(d[0] for d in DOMAINS), "judged_by"]
     return pd.DataFrame(rows, columns=cols)
+
+
+def judged_by_text(rob: pd.DataFrame) -> str:
+    """Whose judgements a risk-of-bias plot shows, counted: "19 own RoB 2"."""
+    counts = rob["judged_by"].value_counts()
+    return "; ".join(f"{n} {k}" for k, n in counts.items())
 
 
 def studies_frame(study: Any) -> pd.DataFrame:
@@ -142,11 +184,24 @@ def _rob_label(v: Any) -> str:
         str(v).replace("_", " ")  # fmt: skip
 
 
+def _names(study: Any) -> dict[str, str]:
+    """study id -> "Bennell 2005", from the study's ``studies`` table (empty without one)."""
+    from kneestudy.report.trials import short_citation
+
+    st = getattr(study, "studies", None)
+    if not isinstance(st, pd.DataFrame) or not len(st) or "citation" not in st:
+        return {}
+    return {str(r["study_id"]): short_citation(r["citation"], r["study_id"])
+            for r in st.to_dict("records")}  # fmt: skip
+
+
 def _published_contrasts(study: Any) -> list[Any]:
     c = study.contrasts
     if not isinstance(c, pd.DataFrame) or not len(c):
         return []
     c = c.copy()
+    names = _names(study)
+    c["study_label"] = [names.get(str(x), str(x)) for x in c["study_id"]]
     ratio = c["measure"].astype(str).str.startswith("log")
     z = 1.959963984540054
     est, se = c["estimate"].astype(float), c["se"].astype(float)
@@ -175,7 +230,7 @@ def _published_contrasts(study: Any) -> list[Any]:
             _with_reference(
                 c,
                 [
-                    Column("study_id", "Study", style="text"),
+                    Column("study_label", "Study", style="text"),
                     Column("comparison", "Comparison", style="text"),
                     Column("outcome", "Outcome", style="text"),
                     Column("week", "Week", style="weeks"),
@@ -186,7 +241,7 @@ def _published_contrasts(study: Any) -> list[Any]:
                         style="estimate_ci",
                         fields=("shown", "shown_lo", "shown_hi"),
                     ),
-                    Column("source", "Source", style="text"),
+                    *([] if names else [Column("source", "Source", style="text")]),
                 ],
             ),  # fmt: skip
             direction="Differences are treatment minus comparator: for pain negative favours "
@@ -225,6 +280,8 @@ def _published_arms(study: Any) -> list[Any]:
     if not isinstance(a, pd.DataFrame) or not len(a):
         return []
     a = a.copy()
+    names = _names(study)
+    a["study_label"] = [names.get(str(x), str(x)) for x in a["study_id"]]
     a["summary_kind"] = ["n_pct" if pd.notna(e) else "mean_sd" for e in a["events"]]
     a["v1"] = a["events"].astype(float).where(a["events"].notna(), a["mean"].astype(float))
     a["v2"] = a["n"].astype(float).where(a["events"].notna(), a["sd"].astype(float))
@@ -239,7 +296,7 @@ def _published_arms(study: Any) -> list[Any]:
             _with_reference(
                 a,
                 [
-                    Column("study_id", "Study", style="text"),
+                    Column("study_label", "Study", style="text"),
                     Column("arm", "Arm", style="text"),
                     Column("outcome", "Outcome", style="text"),
                     Column("week", "Week", style="weeks"),
@@ -258,11 +315,82 @@ def _published_arms(study: Any) -> list[Any]:
     ]
 
 
-def evidence_blocks(study: Any) -> list[Any]:
-    """Studies table, risk-of-bias plots, PRISMA flow, published figures."""
+def risk_of_bias_blocks(study: Any) -> list[Any]:
+    """Traffic-light and summary plots (robvis style) of the studies' RoB 2 judgements."""
     from kneestudy import plots
     from kneestudy.plots.bias import summary_size, traffic_light_size
 
+    rob = risk_of_bias_frame(study)
+    judged = rob[[d[0] for d in DOMAINS]].notna().any(axis=1)
+    out: list[Any] = [Heading("Risk of bias", "risk-of-bias")]
+    if judged.sum() < 2:
+        out.append(Paragraph("Fewer than two studies have a risk-of-bias judgement: no plot.",
+                             "muted"))  # fmt: skip
+        return out
+    n_dom = max(1, sum(bool(rob[d[0]].notna().any()) for d in DOMAINS))
+    size = traffic_light_size(len(rob), n_dom)
+    who = judged_by_text(rob)
+    out.append(
+        Figure(
+            "evidence-risk-of-bias-traffic-light",
+            "Risk of bias of each study by RoB 2 domain; grey: domain not reported. Whose "
+            f"judgements: {who}.",
+            lambda ax: plots.risk_of_bias_traffic_light(rob, ax),
+            size,
+            alt="risk-of-bias traffic-light plot",
+            margins={
+                "left": 2.7 / size[0],
+                "right": 0.98,
+                "top": 1 - 0.35 / size[1],
+                "bottom": 0.02,
+            },
+        )  # fmt: skip
+    )
+    ssize = summary_size(n_dom)
+    out.append(
+        Figure(
+            "evidence-risk-of-bias-summary",
+            "Share of studies at each risk-of-bias judgement, by RoB 2 domain (each study "
+            f"counted once; grey: not reported). Whose judgements: {who}.",
+            lambda ax: plots.risk_of_bias_summary(rob, ax),
+            ssize,
+            alt="risk-of-bias summary plot",
+            margins={
+                "left": 0.37,
+                "right": 0.97,
+                "top": 1 - 0.35 / ssize[1],
+                "bottom": 0.95 / ssize[1],
+            },
+        )  # fmt: skip
+    )
+    return out
+
+
+def prisma_figure(counts: Any, notes: tuple[str, ...] = ()) -> Figure:
+    """The PRISMA 2020 flow diagram of ``counts`` as a report figure."""
+    from kneestudy import plots
+    from kneestudy.plots.prisma import prisma_size
+
+    size = prisma_size(counts)
+    return Figure(
+        "evidence-prisma-flow",
+        "Flow of records and studies through the search (PRISMA 2020); stages not recorded "
+        "are marked as not reported.",
+        lambda ax: plots.prisma(counts, ax),
+        size,
+        alt="PRISMA flow diagram",
+        margins={"left": 0.01, "right": 0.99, "top": 1 - 0.4 / size[1], "bottom": 0.01},
+        notes=notes,
+    )
+
+
+def published_tables(study: Any) -> list[Any]:
+    """The published between-arm estimates and arm-level results, as used."""
+    return _published_contrasts(study) + _published_arms(study)
+
+
+def evidence_blocks(study: Any) -> list[Any]:
+    """Studies table, risk-of-bias plots, PRISMA flow, published figures."""
     out: list[Any] = []
     frame = studies_frame(study)
     if len(frame):
@@ -287,69 +415,16 @@ def evidence_blocks(study: Any) -> list[Any]:
                 ),
             )  # fmt: skip
         )
-    rob = risk_of_bias_frame(study)
-    judged = rob[[d[0] for d in DOMAINS]].notna().any(axis=1)
-    out.append(Heading("Risk of bias", "risk-of-bias"))
-    if judged.sum() >= 2:
-        n_dom = max(1, sum(bool(rob[d[0]].notna().any()) for d in DOMAINS))
-        size = traffic_light_size(len(rob), n_dom)
-        out.append(
-            Figure(
-                "evidence-risk-of-bias-traffic-light",
-                "Risk of bias of each study by RoB 2 domain; grey: domain not reported.",
-                lambda ax: plots.risk_of_bias_traffic_light(rob, ax),
-                size,
-                alt="risk-of-bias traffic-light plot",
-                margins={
-                    "left": 2.7 / size[0],
-                    "right": 0.98,
-                    "top": 1 - 0.35 / size[1],
-                    "bottom": 0.02,
-                },
-            )  # fmt: skip
-        )
-        ssize = summary_size(n_dom)
-        out.append(
-            Figure(
-                "evidence-risk-of-bias-summary",
-                "Share of studies at each risk-of-bias judgement, by RoB 2 domain (each study "
-                "counted once).",
-                lambda ax: plots.risk_of_bias_summary(rob, ax),
-                ssize,
-                alt="risk-of-bias summary plot",
-                margins={
-                    "left": 0.37,
-                    "right": 0.97,
-                    "top": 1 - 0.35 / ssize[1],
-                    "bottom": 0.95 / ssize[1],
-                },
-            )  # fmt: skip
-        )
-    else:
-        out.append(Paragraph("Fewer than two studies have a risk-of-bias judgement: no plot.",
-                             "muted"))  # fmt: skip
+    out.extend(risk_of_bias_blocks(study))
     try:
         counts = prisma_counts(study)
     except (TypeError, ValueError) as exc:
         counts = None
         out.append(Problem("The PRISMA flow diagram", str(exc)))
     if counts is not None:
-        from kneestudy.plots.prisma import prisma_size
-
-        size = prisma_size(counts)
         out.append(Heading("Search and selection", "prisma"))
-        out.append(
-            Figure(
-                "evidence-prisma-flow",
-                "Flow of records and studies through the search (PRISMA 2020); stages not "
-                "recorded are marked as not reported.",
-                lambda ax: plots.prisma(counts, ax),
-                size,
-                alt="PRISMA flow diagram",
-                margins={"left": 0.01, "right": 0.99, "top": 1 - 0.4 / size[1], "bottom": 0.01},
-            )
-        )
-    published = _published_contrasts(study) + _published_arms(study)
+        out.append(prisma_figure(counts))
+    published = published_tables(study)
     if published:
         out.append(Heading("Published figures", "published"))
         out.extend(published)

@@ -202,11 +202,14 @@ def write_figures(
     Also writes ``figures.csv`` (file name, section, caption) so the figures
     can be matched to the report. Returns the figure files written.
     """
+    from kneestudy.report.parallel import render_figures
+
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     paths: list[Path] = []
     index = []
     numbers = report.numbers()
+    render_figures(report.figures(), formats, dpi)
     for section, block in report.blocks():
         if block.type != "figure":
             continue

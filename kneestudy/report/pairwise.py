@@ -40,12 +40,17 @@ def pairwise_blocks(comparison: Any) -> list[Any]:
     b = next((n for n in ("node_comparator", "comparator") if n in c), None)
     if a is None or b is None or not len(c):
         return []
-    counts = c.groupby([a, b], sort=True).size().sort_values(ascending=False, kind="stable")
+    c = c.assign(_vi=vi.to_numpy())
+    c = c[c[a] != c[b]]  # arms with the same active components inform no direct effect
+    # pairs counted by studies, not rows: a trial giving one pair twice (two arms of one node)
+    # counts once, with its most precise row
+    counts = (c.groupby([a, b], sort=True)["study_id"].nunique()
+              .sort_values(ascending=False, kind="stable"))  # fmt: skip
     if not len(counts) or counts.iloc[0] < 2:
         return []
     top_a, top_b = counts.index[0]
-    pick = ((c[a] == top_a) & (c[b] == top_b)).to_numpy()
-    sub = c[pick].assign(_vi=vi[pick].to_numpy())
+    pick = (c[a] == top_a) & (c[b] == top_b)
+    sub = c[pick].sort_values("_vi", kind="stable").drop_duplicates("study_id")
     top = f"{intervention_label(top_a)} vs {intervention_label(top_b).lower()}"
     try:
         pooled, err = meta.pool(sub[est], sub["_vi"]), []
@@ -73,13 +78,14 @@ def pairwise_blocks(comparison: Any) -> list[Any]:
             f"{name}-forest",
             f"Direct comparisons of {top}: each study's {measure} with 95% CI (box area ∝ "
             "random-effects weight), the pooled estimate (diamond, REML) and its 95% prediction "
-            "interval (dashed).",
+            "interval (dashed); one row per study (a trial giving the pair twice, through two "
+            "arms with the same active components, with its most precise row).",
             lambda ax: plots.forest(
                 studies,
                 ax,
                 pooled=pooled,
                 weight="weight",
-                title=f"{top}: direct comparisons",
+                title="Direct comparisons",
                 xlabel=f"{measure} (95% CI)",
             ),
             (7.0, 1.6 + 0.35 * (len(studies) + 2)),
@@ -96,9 +102,7 @@ def pairwise_blocks(comparison: Any) -> list[Any]:
             f"{name}-funnel",
             f"Funnel plot of {top}: estimate against standard error, pseudo-95% limits around the "
             "common-effect mean, and Egger's regression line.",
-            lambda ax: plots.funnel(
-                sub[est], sub["_vi"], ax, title=f"{top}: funnel plot", xlabel=measure
-            ),
+            lambda ax: plots.funnel(sub[est], sub["_vi"], ax, title="Funnel plot", xlabel=measure),
             (5.5, 4.2),
             alt="funnel plot",
             margins={"left": 0.15, "bottom": 0.13},

@@ -14,6 +14,8 @@ from kneestudy.report.content import Bullets, Column, Facts, Heading, Paragraph,
 from kneestudy.report.settings import Settings
 
 __all__ = [
+    "COMPARISON_REFERENCES",
+    "comparison_methods",
     "file_hashes",
     "methods_blocks",
     "package_versions",
@@ -81,6 +83,43 @@ def validation_blocks(study: Any) -> list[Any]:
     return out
 
 
+#: References of the comparison of the ideas (methods sections).
+COMPARISON_REFERENCES: tuple[str, ...] = (
+    "Brignardello-Petersen R et al. (2018). Advances in the GRADE approach to rate the "
+    "certainty in estimates from a network meta-analysis. J Clin Epidemiol 93:36.",
+    "Nikolakopoulou A et al. (2020). CINeMA: an approach for assessing confidence in the "
+    "results of a network meta-analysis. PLoS Med 17:e1003082.",
+    "Rücker G, Petropoulou M, Schwarzer G (2020). Network meta-analysis of multicomponent "
+    "interventions. Biom J 62:808.",
+    "Yepes-Nuñez JJ et al. (2019). Development of the summary of findings table for network "
+    "meta-analysis. J Clin Epidemiol 115:1.",
+    "Zeng L et al. (2022). GRADE Guidance 34: update on rating imprecision using a minimally "
+    "contextualized approach. J Clin Epidemiol 150:216.",
+)
+
+
+def comparison_methods(cmp: dict[str, Any]) -> str:
+    """The methods paragraph of the comparison of the ideas: what was actually fitted.
+
+    ``cmp`` is ``settings.used["comparison"]``: the first comparison's
+    ``methods`` sentences (:attr:`IdeasComparison.methods`) and the outcomes
+    and windows compared (``runs``).
+    """
+    runs = cmp.get("runs", ())
+    text = "Comparison of the ideas: " + " ".join(cmp.get("methods", ()))
+    if runs:
+        text += (" The same model was fitted for each outcome and window with evidence ("
+                 + "; ".join(r[:1].lower() + r[1:] for r in runs) + "); each outcome's own "
+                 "sentences of "
+                 "what was fitted are under it.")  # fmt: skip
+    return text + (
+        " Summary of findings as the GRADE table for network meta-analysis (Yepes-Nuñez et "
+        "al. 2019). Pairwise pooling of the most often compared pair: REML with prediction "
+        "intervals (Riley et al. 2011); funnel asymmetry shown by Egger's regression line "
+        "(Egger et al. 1997)."
+    )
+
+
 def methods_blocks(settings: Settings, study: Any, *, evidence: bool = True) -> list[Any]:
     """Methods written from the settings used, with references.
 
@@ -122,15 +161,7 @@ def methods_blocks(settings: Settings, study: Any, *, evidence: bool = True) -> 
         "Adverse events: participants with at least one event, exact Clopper–Pearson "
         "intervals (Clopper & Pearson 1934), risk ratio with a log-scale (Katz) interval, 0.5 "
         "added to every cell when one is zero, and Fisher's exact test.",
-        None
-        if not cmp
-        else "Comparison of the ideas: "
-        + ("random-effects" if cmp.get("random", True) else "common-effect")
-        + f" network meta-analysis ({cmp.get('measure', 'effect')} against "
-        f"{cmp.get('reference', 'control')}) of the individual-data cohorts and published "
-        "contrasts, P-scores (Rücker & Schwarzer 2015), certainty rated in the GRADE spirit "
-        "(Puhan et al. 2014). Pairwise pooling: REML with prediction intervals (Riley et al. "
-        "2011); funnel asymmetry shown by Egger's regression line (Egger et al. 1997).",
+        None if not cmp else comparison_methods(cmp),
         None
         if not evidence
         else "Risk of bias: RoB 2 judgements per study and domain as recorded (Sterne et al. "
@@ -155,8 +186,7 @@ def methods_blocks(settings: Settings, study: Any, *, evidence: bool = True) -> 
         "Methods 12:55.",
         "Moher D et al. (2010). CONSORT 2010 explanation and elaboration. BMJ 340:c869.",
         "Page MJ et al. (2021). The PRISMA 2020 statement. BMJ 372:n71.",
-        "Puhan MA et al. (2014). A GRADE Working Group approach for rating the quality of "
-        "treatment effect estimates from network meta-analysis. BMJ 349:g5630.",
+        *(COMPARISON_REFERENCES if cmp else ()),
         "Riley RD, Higgins JPT, Deeks JJ (2011). Interpretation of random effects "
         "meta-analyses. BMJ 342:d549.",
         "Royston P, Parmar MKB (2013). Restricted mean survival time. BMC Med Res Methodol 13:152.",
@@ -172,7 +202,7 @@ def methods_blocks(settings: Settings, study: Any, *, evidence: bool = True) -> 
     return [
         *(Paragraph(t) for t in text if t),
         Heading("References", "references"),
-        Bullets(tuple(refs)),
+        Bullets(tuple(sorted(refs))),
     ]
 
 

@@ -181,14 +181,14 @@ def side_effect_claims(views: list[CohortView]) -> list[Any]:
 
 
 def _comparison_lead(comparison: Any, study: Any) -> list[Any]:
+    from kneestudy.report.comparison_tables import OUTCOME_NAMES, short_verdict
+
     t = comparison.table
-    ranked = t.dropna(subset=["estimate"]) if "estimate" in t else t.iloc[0:0]
+    ranked = t[t["status"] == "estimated"] if "status" in t else t.dropna(subset=["estimate"])
     n_trials = sum(1 for c in study.cohorts if len(c.arms) >= 2)
     n_pub = len({*(study.contrasts.get("study_id", pd.Series(dtype=object)).dropna()),
                  *(study.arm_summaries.get("study_id", pd.Series(dtype=object)).dropna())})  # fmt: skip
-    outcome = str(getattr(comparison, "outcome", "pain"))
-    week = getattr(comparison, "week", None)
-    when = f" at week {week:g}" if isinstance(week, (int, float)) else ""
+    what = OUTCOME_NAMES.get(comparison.outcome, comparison.outcome).lower()
     sources = []
     if n_trials:
         sources.append(f"{n_trials} trial{'s' if n_trials != 1 else ''} with individual data")
@@ -196,23 +196,25 @@ def _comparison_lead(comparison: Any, study: Any) -> list[Any]:
         sources.append(f"{n_pub} published stud{'ies' if n_pub != 1 else 'y'}")
     out = [
         Paragraph(
-            f"The eight ideas compared on {outcome}{when}: {len(ranked)} of {len(t)} have "
-            f"evidence here, from {' and '.join(sources) or 'no study'}.",
+            f"The eight ideas compared on {what} {comparison.window_label}: {len(ranked)} of "
+            f"{len(t)} have an estimate, from {' and '.join(sources) or 'no study'} "
+            f"({comparison.n_studies} of them with a usable row here), each against "
+            f"{comparison.reference_label}.",
             "lead",
         )
     ]
     if len(ranked) == 1:
         only = ranked.iloc[0]
-        out.append(Paragraph(f"Only {only['label']} has evidence on this outcome. "
-                             f"{only.get('verdict', '') or ''}".strip()))  # fmt: skip
-    elif len(ranked) and "rank" in ranked:
+        out.append(Paragraph(f"Only {only['label']} has an estimate here. "
+                             f"{short_verdict(comparison, only)}"))  # fmt: skip
+    elif len(ranked) and ranked["rank"].notna().any():
         best = ranked.sort_values("rank", kind="stable").iloc[0]
-        verdict = str(best.get("verdict", "") or "")
         p = best.get("p_score", math.nan)
         out.append(
             Paragraph(
-                f"{best['label']} ranks first (P-score {fmt.number(p, 2)}). {verdict} Ranks alone "
-                "overstate differences: read them with the intervals and the certainty below."
+                f"{best['label']} ranks first of the {len(ranked)} (P-score {fmt.number(p, 2)}): "
+                f"{short_verdict(comparison, best)} Ranks alone overstate differences: read "
+                "them with the intervals and the certainty."
             )
         )
     return out
@@ -252,11 +254,11 @@ def summary_blocks(
         out.extend(_comparison_lead(comparison, study))
         out.append(summary_of_findings(comparison))
         t = comparison.table
-        if "estimate" in t:
-            missing = t.loc[t["estimate"].isna(), "label"].tolist()
-            if missing:
-                out.append(Paragraph("No evidence on: " + ", ".join(map(str, missing)) + ".",
-                                     "muted"))  # fmt: skip
+        for status, words in (("no evidence", "No usable evidence here on"),
+                              ("not estimable", "Not estimable on their own here")):  # fmt: skip
+            names = t.loc[t["status"] == status, "label"].tolist()
+            if names:
+                out.append(Paragraph(f"{words}: " + ", ".join(map(str, names)) + ".", "muted"))
     elif len(views) == 1:
         out.append(Bullets(tuple(trial_key_results(views[0], settings)), title="Key results"))
     elif not views:
