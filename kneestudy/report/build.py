@@ -49,7 +49,7 @@ def comparison_settings(runs: Sequence[Any]) -> dict[str, Any]:
         "reference": first.reference_label,
         "random": first.random,
         "methods": tuple(first.methods),
-        "runs": tuple(r.label for r in runs if r.usable),
+        "runs": tuple(r.label for r in runs if r.informative),
     }
 
 

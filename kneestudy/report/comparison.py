@@ -97,6 +97,11 @@ class ComparisonRun:
         return self.result is not None and int(self.result.n_rows_used) > 0
 
     @property
+    def informative(self) -> bool:
+        """Fitted, and at least one idea has an estimate."""
+        return self.usable and bool((self.result.table["status"] == "estimated").any())
+
+    @property
     def label(self) -> str:
         """ "Pain, up to 3 months" (also without a result)."""
         if self.result is not None:
@@ -168,11 +173,12 @@ def run_comparisons(
     """
     first = _fit(study, outcome, "short", week) if week is not None else None
     runs = [first] if first is not None else []
-    order = sorted(plan, key=lambda p: p[0] != outcome)  # stable: the outcome asked for first
-    for o, w in order:
-        if first is not None and (o, w) == (first.outcome, first.window):
-            continue
-        runs.append(_fit(study, o, w, None))
+    if first is None:  # the outcome asked for, up to 3 months, first; then the plan's order
+        first = _fit(study, outcome, "short", None)
+        runs.append(first)
+    for o, w in plan:
+        if (o, w) != (first.outcome, first.window):
+            runs.append(_fit(study, o, w, None))
     return runs
 
 
@@ -188,8 +194,8 @@ def overview_table(runs: Sequence[ComparisonRun]) -> Table:
     rows = []
     for r in runs:
         c = r.result
-        rec: dict[str, Any] = {"what": r.label, "anchor": f"#comparison-{r.key}" if r.usable
-                               else None, "scale": "", "studies": float("nan"),
+        rec: dict[str, Any] = {"what": r.label, "anchor": f"#comparison-{r.key}"
+                               if r.informative else None, "scale": "", "studies": float("nan"),
                                "used": float("nan"), "aside": float("nan"),
                                "estimated": "", "tau2": float("nan"), "i2": float("nan"),
                                "status": ""}  # fmt: skip
@@ -202,6 +208,8 @@ def overview_table(runs: Sequence[ComparisonRun]) -> Table:
                        estimated=f"{n_est} of {len(c.table)}", tau2=c.tau2, i2=c.i2)  # fmt: skip
             if not r.usable:
                 rec["status"] = "no usable row"
+            elif not r.informative:
+                rec["status"] = "no idea estimable"
         rows.append(rec)
     frame = pd.DataFrame(rows)
     cols = (
@@ -359,10 +367,23 @@ def comparison_blocks(runs: Sequence[ComparisonRun], *, sof_in_summary: bool = T
     if empty:
         out.append(Paragraph("No usable row of evidence, so no comparison: " + "; ".join(empty)
                              + ".", "muted"))  # fmt: skip
+    blind = [r for r in runs if r.usable and not r.informative]
+    for r in blind:
+        c = r.result
+        comps = sorted({x for side in ("components_treatment", "components_comparator")
+                        for v in c.contrasts.loc[c.contrasts["status"] == "used", side]
+                        for x in str(v).split("+") if x})  # fmt: skip
+        from kneestudy.plots.labels import intervention_label
+
+        out.append(Paragraph(
+            f"{r.label}: {c.n_rows_used} row{'s' if c.n_rows_used != 1 else ''} of evidence "
+            "used, but no idea's own effect is estimable: the rows compare "
+            + (", ".join(intervention_label(x).lower() for x in comps) or "inactive arms")
+            + " in ways the network cannot take apart.", "muted"))  # fmt: skip
     for i, run in enumerate(runs):
         if run.result is None:
             out.append(Problem(f"The comparison on {ct.lower(run.label)}", run.error))
-        elif run.usable:
+        elif run.informative:
             out.extend(
                 outcome_blocks(run, primary=i == 0, sof_in_summary=sof_in_summary and i == 0)
             )

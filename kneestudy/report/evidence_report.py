@@ -213,9 +213,12 @@ def limitations(study: Any, runs: Sequence[Any], searches: Mapping[str, Any] | N
     if searches:
         ex = excluded_records(searches)
         cats = ex["category"].value_counts()
-        parts = [f"{int(cats[k])} {k}" for k in cats.index
-                 if k.startswith(("no usable numbers", "full text not available",
-                                  "no DOI or PMID"))]  # fmt: skip
+        words = {
+            "no usable numbers": "without usable numbers",
+            "full text not available": "whose full text could not be read",
+            "no DOI or PMID readable": "with usable numbers but no readable DOI or PMID",
+        }
+        parts = [f"{int(cats[k])} records {w}" for k, w in words.items() if k in cats.index]
         if parts:
             out.append("Trials left out for lack of usable numbers: " + "; ".join(parts)
                        + " (each record with its reason is listed under the PRISMA flow). The "
@@ -241,7 +244,12 @@ def limitations(study: Any, runs: Sequence[Any], searches: Mapping[str, Any] | N
                    "judgement could be read. They are uncertain themselves, and domains that "
                    "could not be judged are shown as not reported.")  # fmt: skip
     if "meta_analysis" in rows and rows["meta_analysis"].astype(bool).any():
-        ma = sorted(set(rows.loc[rows["meta_analysis"].astype(bool), "study_id"]))
+        from kneestudy.report.trials import short_citation
+
+        cite = dict(zip(trials_frame.get("study_id", ()), trials_frame.get("study", ()),
+                        strict=True)) if len(trials_frame) else {}  # fmt: skip
+        ma = sorted({cite.get(s, short_citation("", s)) for s in
+                     rows.loc[rows["meta_analysis"].astype(bool), "study_id"]})  # fmt: skip
         out.append(f"Pooled estimates: {', '.join(ma)} is a published meta-analysis, not a "
                    "trial; it stands for an idea without a trial of its own, is never counted "
                    "as one study and is set aside in a sensitivity analysis.")  # fmt: skip

@@ -164,3 +164,94 @@ def test_not_applicable_and_slug():
         "Not applicable to a single study"
     )
     assert slug("Demo Glute+2025") == "demo-glute-2025" and slug("") == "x"
+
+
+def test_link_cells_only_link_web_addresses_and_anchors():
+    frame = pd.DataFrame(
+        {
+            "doi": ["10.1/a", "10.1/b", "10.1/c", None],
+            "url": ["https://doi.org/10.1/a", "javascript:alert(1)", "#comparison", "https://x"],
+        }
+    )
+    t = Table("links", "Links", frame, (Column("doi", "DOI", style="link", fields=("doi", "url")),))
+    rows = t.rows()
+    assert [r.cells[0] for r in rows] == ["10.1/a", "10.1/b", "10.1/c", "–"]
+    assert [r.link(0) for r in rows] == ["https://doi.org/10.1/a", None, "#comparison", None]
+    assert not t.columns[0].numeric  # links are text: left-aligned, wrapped
+    html = t.to_html()
+    assert '<a href="https://doi.org/10.1/a">10.1/a</a>' in html
+    assert "javascript" not in html
+
+
+def test_fallback_text_and_estimate_with_rank():
+    frame = pd.DataFrame(
+        {
+            "est": [math.log(2.0), math.nan],
+            "lo": [0.0, math.nan],
+            "hi": [1.0, math.nan],
+            "rank": [3, pd.NA],
+            "status": ["", "not estimable"],
+        }
+    )
+    cols = (
+        Column("est", "Estimate", style="estimate_ci", fields=("est", "lo", "hi"),
+               transform="exp", fallback="status"),
+        Column("est", "Estimate (rank)", style="estimate_rank", fields=("est", "rank"),
+               transform="exp", fallback="status"),
+    )  # fmt: skip
+    rows = Table("fb", "Fallback", frame, cols).rows()
+    assert rows[0].cells == ("2.00 (1.00 to 2.72)", "2.00 (rank 3)")  # the rank is not exp'd
+    assert rows[1].cells == ("not estimable", "not estimable")
+    with pytest.raises(ValueError, match="not in its data"):
+        Table("fb", "x", frame.drop(columns="status"), cols)
+
+
+def test_a_collapsed_table_is_folded_in_html_only(tmp_path):
+    import docx
+
+    from kneestudy.report.docx import render
+    from kneestudy.report.html import render as render_html
+
+    frame = pd.DataFrame({"a": ["x", "y"]})
+    t = Table("long", "A long list", frame, (Column("a", "A", style="text"),), collapse="All 2")
+    rep = Report("R", (Section("s", "S", (t,)),))
+    html = render_html(rep)
+    assert '<details class="more" id="more-long"><summary>All 2</summary>' in html
+    assert html.count('<table class="data">') == 1
+    document = docx.Document(str(render(rep, tmp_path / "r.docx")))
+    assert len(document.tables) == 1 and document.tables[0].rows[2].cells[0].text == "y"
+
+
+def test_word_cells_link_their_web_address(tmp_path):
+    import docx
+
+    from kneestudy.report.docx import render
+
+    frame = pd.DataFrame({"d": ["10.1/a"], "u": ["https://doi.org/10.1/a"]})
+    t = Table("l", "L", frame, (Column("d", "DOI", style="link", fields=("d", "u")),))
+    path = render(Report("R", (Section("s", "S", (t,)),)), tmp_path / "l.docx")
+    document = docx.Document(str(path))
+    cell = document.tables[0].rows[1].cells[0]
+    assert cell.text == "10.1/a"
+    rels = [r for r in document.part.rels.values() if r.reltype.endswith("/hyperlink")]
+    assert [r.target_ref for r in rels] == ["https://doi.org/10.1/a"]
+
+
+def test_figures_drawn_in_worker_processes_are_the_same(monkeypatch):
+    from kneestudy.report.parallel import figure_workers, render_figures
+
+    def make():
+        return [
+            Figure(f"f{i}", f"F{i}", lambda ax, i=i: ax.plot([0, 1], [0, i]), (3.0, 2.0))
+            for i in range(3)
+        ]
+
+    one, many = make(), make()
+    render_figures(one, ("svg", "png"), dpi=50, workers=1)
+    render_figures(many, ("svg", "png"), dpi=50, workers=2)
+    assert all(a._cache == b._cache for a, b in zip(one, many, strict=True))
+    assert set(one[0]._cache) == {"svg", "png50"}
+    monkeypatch.setenv("KNEESTUDY_FIGURE_WORKERS", "1")
+    assert figure_workers(100) == 1
+    monkeypatch.delenv("KNEESTUDY_FIGURE_WORKERS")
+    assert figure_workers(3) == 1  # few figures: not worth the processes

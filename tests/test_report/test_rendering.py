@@ -1,11 +1,12 @@
 """The reports checked as a person would see them.
 
-Four reports — the demo study, one trial, a single-arm cohort and a study of
-published rows only (the shape of the evidence base's report) — are opened
-in headless Chromium at 1280 px: the page never scrolls sideways, no table
-or figure is wider than its column, the console shows no error, every
-section and table is there. The Word document of the demo is opened again
-with python-docx (its tables counted against the HTML's) and converted to
+Five reports — the demo study, one trial, a single-arm cohort, a study of
+published rows only, and the evidence report of the published trials — are
+opened in headless Chromium at 1280 px, every folded table unfolded: the page
+never scrolls sideways, no table or figure is wider than its column, the
+console shows no error, every section and table is there. The Word documents
+of the demo and of the evidence report are opened again with python-docx
+(their tables counted against the HTML's, their links kept) and converted to
 PDF by LibreOffice, whose page count must be plausible.
 
 The reports carry no JavaScript; to measure the layout the test loads a
@@ -46,6 +47,7 @@ WIDTH = 1280
 #: result into the DOM, where --dump-dom returns it.
 MEASURE = """<script>
 (function () {
+  document.querySelectorAll("details").forEach(function (d) { d.open = true; });
   const de = document.documentElement;
   const out = {client: de.clientWidth, scroll: de.scrollWidth, wide: []};
   document.querySelectorAll(".table-wrap, figure, table, svg, p, dl, ul, h1, h2, h3, nav")
@@ -67,11 +69,19 @@ def demo_study():
     return ks.datasets.demo_study()
 
 
+def evidence_report():
+    import kneestudy as ks
+
+    return ks.report.build_evidence(command="test")
+
+
+#: What each report is made of: a study, or (the evidence report) a report already built.
 STUDIES = {
     "demo": demo_study,
     "one-trial": one_trial_study,
     "single-arm": single_arm_study,
     "published": literature_study,
+    "evidence": evidence_report,
 }
 
 
@@ -110,7 +120,7 @@ def reports(tmp_path_factory):
 
 @pytest.fixture(params=list(STUDIES))
 def built(request, reports):
-    """(name, Report, HTML path) of each of the four reports."""
+    """(name, Report, HTML path) of each of the five reports."""
     if CHROMIUM is None:
         pytest.skip("no chromium binary on PATH (make test installs Debian's chromium)")
     return reports(request.param)
@@ -137,6 +147,10 @@ def test_page_fits_1280_px_every_section_no_console_error(built, tmp_path):
     assert dom.count('<table class="data">') == len(report.tables())
     assert dom.count('<figure class="plot"') == len(report.figures())
     assert console_errors(proc.stderr) == []
+    # every link of the page goes to a web address or to an anchor of the page itself
+    anchors = set(re.findall(r'\bid="([^"]+)"', dom))
+    for href in re.findall(r'<a href="([^"]+)"', dom):
+        assert href.startswith("https://") or href[1:] in anchors, href
 
 
 def test_each_report_answers_first(built):
@@ -148,7 +162,7 @@ def test_each_report_answers_first(built):
         assert "comparison" in report.section_ids
         assert report.tables()[0].key == "summary-of-findings"
         assert "evidence" in report.section_ids
-    else:
+    elif name != "evidence":
         assert "comparison" not in report.section_ids
         assert kinds[:3] == ["paragraph", "bullets", "not_applicable"]
         assert summary.blocks[1].title == "Key results"
@@ -159,6 +173,21 @@ def test_each_report_answers_first(built):
         names = [f.name for f in report.figures()]
         assert "evidence-risk-of-bias-traffic-light" in names
         assert "evidence-prisma-flow" in names
+    if name == "evidence":
+        from kneestudy.report.evidence_report import EVIDENCE_SECTION_IDS
+
+        assert report.section_ids == EVIDENCE_SECTION_IDS and not report.synthetic
+        assert report.tables()[0].key == "evidence-panel-summary"
+        assert report.tables()[1].key == "summary-of-findings"
+        names = [f.name for f in report.figures()]
+        for fig in ("evidence-risk-of-bias-traffic-light", "evidence-risk-of-bias-summary",
+                    "evidence-prisma-flow", "comparison-pain-short-components",
+                    "comparison-pain-short-network"):  # fmt: skip
+            assert fig in names
+        keys = [t.key for t in report.tables()]
+        for key in ("discussion-ideas", "discussion-statements", "evidence-trials",
+                    "evidence-prisma-counts", "evidence-quotes", "comparison-overview"):  # fmt: skip
+            assert key in keys
 
 
 def test_screenshot_is_not_blank(reports, tmp_path):
@@ -186,19 +215,26 @@ def pdf_pages(data: bytes) -> int:
     return pages or max(counts, default=0)
 
 
-def test_word_document_reopens_and_converts_to_pdf(reports, tmp_path):
-    """The demo's Word document (the largest: wide tables, every kind of figure)."""
-    _, report, html = reports("demo")
+@pytest.mark.parametrize("name", ["demo", "evidence"])
+def test_word_document_reopens_and_converts_to_pdf(reports, tmp_path, name):
+    """The demo's Word document (wide tables, every kind of figure) and the evidence
+    report's (links to DOIs and PubMed, long tables of quotes)."""
+    _, report, html = reports(name)
     import docx
 
     from kneestudy.report.docx import render
 
     # 100 dpi pictures: the layout is the same as at 300 dpi, the conversion three times faster
-    path = render(report, tmp_path / "demo.docx", dpi=100)
+    path = render(report, tmp_path / f"{name}.docx", dpi=100)
     document = docx.Document(str(path))
-    html_tables = html.read_text(encoding="utf-8").count('<table class="data">')
+    text = html.read_text(encoding="utf-8")
+    html_tables = text.count('<table class="data">')
     assert len(document.tables) == html_tables == len(report.tables())
     assert len(document.inline_shapes) == len(report.figures())
+    links = {r.target_ref for r in document.part.rels.values() if r.reltype.endswith("/hyperlink")}
+    assert links == set(re.findall(r'<a href="(https://[^"]+)"', text))
+    if name == "evidence":
+        assert any(u.startswith("https://doi.org/") for u in links)
     if SOFFICE is None:
         pytest.skip("no soffice on PATH (make test installs Debian's libreoffice-writer)")
     proc = subprocess.run(
@@ -206,7 +242,7 @@ def test_word_document_reopens_and_converts_to_pdf(reports, tmp_path):
          "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)],
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
-    pdf = tmp_path / "demo.pdf"
+    pdf = tmp_path / f"{name}.pdf"
     assert proc.returncode == 0 and pdf.is_file(), proc.stdout[-1000:] + proc.stderr[-1000:]
     pages = pdf_pages(pdf.read_bytes())
     # plausible: at least a page per top-level section, at most two per table or figure
