@@ -130,7 +130,7 @@ def _order(nodes: pd.DataFrame, reference: str) -> list[int]:
 
 def network_size(n_nodes: int) -> tuple[float, float]:
     """Figure size (inches) of :func:`combination_network` for ``n_nodes`` nodes."""
-    return (7.5, 6.4 if n_nodes <= 8 else 7.0)
+    return (6.8, 5.6 if n_nodes <= 8 else 6.2)
 
 
 def _components(rec: dict[str, Any], reference: str) -> list[str]:

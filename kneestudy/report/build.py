@@ -92,7 +92,8 @@ def build_report(
     comparison, note, runs = None, None, []
     tick("comparing the eight ideas")
     if applies:
-        runs = run_comparisons(study, outcome=outcome, week=week)
+        # the sensitivity analyses re-fitted up to 3 months only: it keeps the report fast
+        runs = run_comparisons(study, outcome=outcome, week=week, full=False)
         first = runs[0]
         if first.result is None:
             note = Problem("The comparison of the eight ideas", first.error)

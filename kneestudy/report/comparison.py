@@ -136,7 +136,9 @@ def comparison_applies(study: Any) -> tuple[bool, str]:
     )
 
 
-def _fit(study: Any, outcome: str, window: str, week: float | None) -> ComparisonRun:
+def _fit(
+    study: Any, outcome: str, window: str, week: float | None, full: bool = True
+) -> ComparisonRun:
     from kneestudy.compare import compare_ideas
     from kneestudy.errors import AnalysisError
 
@@ -150,7 +152,8 @@ def _fit(study: Any, outcome: str, window: str, week: float | None) -> Compariso
                 result = compare_ideas(study, outcome, window)
             error = ""
             if result.n_rows_used > 0:
-                sof, sens = result.summary_of_findings(), result.sensitivity()
+                sof = result.summary_of_findings()
+                sens = result.sensitivity() if full or result.window.name == "short" else None
         except AnalysisError as exc:
             result, error = None, str(exc)
     said = tuple(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
@@ -164,21 +167,24 @@ def run_comparisons(
     *,
     outcome: str = "pain",
     week: float | None = None,
+    full: bool = True,
 ) -> list[ComparisonRun]:
     """Fit the comparison for each outcome and window of ``plan``, ``outcome`` first.
 
     ``week`` (optional) sets the window of the first comparison (the window
     holding it, with it as target week); the other outcomes use the named
     windows. An outcome and window that cannot be fitted keep the reason.
+    ``full=False`` re-fits the sensitivity analyses only up to 3 months (the
+    primary time point of the field), as a report short of time does.
     """
-    first = _fit(study, outcome, "short", week) if week is not None else None
+    first = _fit(study, outcome, "short", week, full) if week is not None else None
     runs = [first] if first is not None else []
     if first is None:  # the outcome asked for, up to 3 months, first; then the plan's order
-        first = _fit(study, outcome, "short", None)
+        first = _fit(study, outcome, "short", None, full)
         runs.append(first)
     for o, w in plan:
         if (o, w) != (first.outcome, first.window):
-            runs.append(_fit(study, o, w, None))
+            runs.append(_fit(study, o, w, None, full))
     return runs
 
 
@@ -328,7 +334,15 @@ def outcome_blocks(
     out.append(ct.certainty_reasons_table(cmp, f"{key}-certainty-reasons"))
     out.append(ct.tests_table(cmp, f"{key}-tests"))
     out.append(ct.node_split_table(cmp, f"{key}-node-split"))
-    out.append(ct.sensitivity_table(cmp, f"{key}-sensitivity", run.sensitivity))
+    if run.sensitivity is not None:
+        out.append(ct.sensitivity_table(cmp, f"{key}-sensitivity", run.sensitivity))
+    else:
+        out.append(Paragraph(
+            f"Sensitivity analyses ({ct.lower(run.label)}): re-fitted in this report for the "
+            "windows up to 3 months only, the primary time point of the field (Collins et al. "
+            "2018; Winters et al. 2021); compare_ideas(...).sensitivity() gives them for any "
+            "window.",
+            "muted"))  # fmt: skip
     out.append(ct.contrasts_summary_table(cmp, f"{key}-rows"))
     out.append(ct.contrasts_table(cmp, f"{key}-row-list"))
     out.append(Bullets(tuple(cmp.methods), title="What was fitted", style="notes"))
