@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import sys
+
+from kneestudy.cli._options import max_failures, path_arg, week
 
 
 def add_parser(sub) -> None:
@@ -10,13 +13,32 @@ def add_parser(sub) -> None:
         "report",
         help="write the HTML report of a study folder",
         description="Validate and analyse a study folder (study.toml) or a single cohort "
-        "folder and write one self-contained HTML file. Exit 1 when the data fail validation.",
+        "folder and write one self-contained HTML file. Exit 1 when the data fail validation "
+        "(with --quarantine, invalid rows are set aside and the report is written).",
     )
-    p.add_argument("path", metavar="STUDY_DIR", help="study folder (or a cohort folder)")
-    p.add_argument("-o", "--output", required=True, metavar="FILE", help="HTML file to write")
+    p.add_argument(
+        "path", metavar="STUDY_DIR", type=path_arg, help="study folder (or a cohort folder)"
+    )
+    p.add_argument(
+        "-o", "--output", required=True, metavar="FILE", type=path_arg, help="HTML file to write"
+    )
     p.add_argument("--outcome", default="pain", choices=("pain", "akps"))
     p.add_argument(
-        "--week", type=float, default=None, help="week of the effects (default: primary week)"
+        "--week", type=week, default=None, help="week of the effects (default: primary week)"
+    )
+    p.add_argument(
+        "--quarantine",
+        metavar="DIR",
+        type=path_arg,
+        help="set invalid rows aside in DIR (as read, with their reasons) and report on the "
+        "valid ones",
+    )
+    p.add_argument(
+        "--max-failures",
+        type=max_failures,
+        default=1000,
+        metavar="N",
+        help="failures listed per file, column and rule (default 1000)",
     )
     p.set_defaults(run=run)
 
@@ -29,12 +51,17 @@ def command_line(*words: object) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from kneestudy.cli._load import load_any
+    from kneestudy.cli._load import load_any, set_aside
+    from kneestudy.cli._options import check_week
     from kneestudy.cli._progress import progress_bar
     from kneestudy.report import write_html
 
-    study = load_any(args.path)
+    study = load_any(args.path, quarantine=args.quarantine, max_failures=args.max_failures)
     if study is None:
+        return 2
+    problem = check_week(study, args.week)
+    if problem is not None:
+        print(f"kneestudy report: error: {problem}", file=sys.stderr)
         return 2
     update, close = progress_bar("report")
     try:
@@ -51,10 +78,14 @@ def run(args: argparse.Namespace) -> int:
                 "--outcome",
                 args.outcome,
                 *(("--week", f"{args.week:g}") if args.week is not None else ()),
+                *(("--quarantine", args.quarantine) if args.quarantine else ()),
             ),
             progress=update,
         )
     finally:
         close()
+    n = set_aside(study)
+    if n:
+        print(f"{n} invalid rows set aside in {args.quarantine}; the report covers the valid ones")
     print(f"report written to {out}")
     return 0

@@ -18,10 +18,9 @@ from kneestudy.ingest.readers import RawTable, TableReadError, read_raw
 from kneestudy.ingest.report import DEFAULT_MAX_FAILURES, Collector, ValidationReport
 from kneestudy.ingest.rules import cascade, check_cohort_rules, check_literature_rules
 from kneestudy.schemas.manifest import (
-    TABLE_KEYS,
-    _path_problem,
     check_manifest,
     check_study_manifest,
+    mapping_sections,
     split_sheet,
 )
 from kneestudy.schemas.spec import TableSpec, table_spec
@@ -152,7 +151,8 @@ def _check_cohort_folder(
             out.note("manifest", mfile, f["column"], f["message"])
         else:
             out.add("manifest", mfile, None, f["column"], rule, f["value"], f["message"])
-    tables = manifest.tables if manifest is not None else _salvage_tables(data)
+    source = manifest if manifest is not None else _salvage(data)
+    tables = source.tables
     states: dict[str, TableState] = {}
     root = folder.resolve()
     paths: dict[str, Path | None] = {}
@@ -166,7 +166,7 @@ def _check_cohort_folder(
         except (OSError, ValueError):
             inside = False
         paths[name] = path if inside else None
-    mappings = {n: table_mapping(manifest, n) for n in paths}
+    mappings = {n: table_mapping(source, n) for n in paths}
     raws = _read_all({n: p for n, p in paths.items() if p is not None}, mappings)
     for name, path in paths.items():
         rel = tables[name]
@@ -192,16 +192,11 @@ def _check_cohort_folder(
     return manifest, states
 
 
-def _salvage_tables(data: dict[str, Any]) -> dict[str, str]:
-    """Table paths from a manifest that failed elsewhere, so its tables are checked too."""
-    raw = data.get("tables")
-    if not isinstance(raw, dict):
-        return {}
-    return {
-        k: v
-        for k, v in raw.items()
-        if k in TABLE_KEYS and isinstance(v, str) and _path_problem(v) is None
-    }
+def _salvage(data: dict[str, Any]) -> Any:
+    """Tables and mapping of a manifest that failed elsewhere, so its tables are checked too."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(**mapping_sections(data))
 
 
 def _existing(path: str | Path) -> Path:

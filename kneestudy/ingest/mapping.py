@@ -275,17 +275,20 @@ def _week_names(raw: RawTable, mapping: TableMapping, file: str) -> None:
     uniques = np.asarray(uniques, dtype=object)
     out = np.empty(len(uniques), dtype=object)
     unknown = []
+    mapped = 0
     for i, u in enumerate(uniques):
         t = _text(u)
         if t is not None and t in mapping.weeks:
             out[i] = mapping.weeks[t]
+            mapped += 1
         else:
             out[i] = u
             if t is not None and not re.fullmatch(r"[+-]?[0-9.]+(?:[eE][+-]?[0-9]+)?", t):
                 unknown.append(t)
     raw.frame["week"] = text_values(np.asarray(codes, dtype=np.int64), out)
     raw.codes.pop("week", None)
-    mapped = len(uniques) - len(unknown)
+    if not mapped and not unknown:
+        return  # weeks given as numbers: nothing to map
     note = f"week: {mapped} visit or event name(s) mapped by [weeks]"
     if unknown:
         note += f"; not in [weeks]: {', '.join(repr(u) for u in unknown[:8])}"

@@ -114,7 +114,8 @@ def _unknown_message(parts: list[str]) -> str | None:
         return None
     return (
         f"unknown intervention code(s) {', '.join(repr(p) for p in parts)}; "
-        "use a registry code or declare it in the manifest's [codes] table"
+        "use a registry code or declare it in the manifest's [codes] table (codes of your "
+        "own map onto registry codes with [values.TABLE.COLUMN])"
     )
 
 

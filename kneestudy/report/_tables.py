@@ -61,10 +61,14 @@ def baseline_table(cohort: Any) -> pd.DataFrame:
         on="participant_id",
         how="left",
     )
-    arms = cohort.arms
-    arm_names = list(arms["arm"])
-    comp_rows = arms.loc[arms["is_comparator"], "arm"]
-    comp = comp_rows.iloc[0] if len(comp_rows) else None
+    # arms are identified by intervention code; columns are headed by display labels
+    # (unique per code, so two codes sharing an arm label stay apart)
+    arms = cohort.arms.drop_duplicates("intervention")
+    shown = dict(zip(arms["intervention"], arms["display"], strict=True))
+    data = data.assign(arm=data["intervention"].map(shown))
+    arm_names = [shown[c] for c in arms["intervention"]]
+    comp_rows = arms.loc[arms["is_comparator"], "intervention"]
+    comp = shown[comp_rows.iloc[0]] if len(comp_rows) else None
     rows = []
     header = {"characteristic": "Participants (n)"}
     for a in arm_names:

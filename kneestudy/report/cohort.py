@@ -62,7 +62,7 @@ def _pick(frame: pd.DataFrame, *names: str) -> str | None:
 
 
 def _comparator_arm(cohort: Any) -> str | None:
-    rows = cohort.arms.loc[cohort.arms["is_comparator"], "arm"]
+    rows = cohort.arms.loc[cohort.arms["is_comparator"], "display"]
     return str(rows.iloc[0]) if len(rows) else None
 
 
@@ -290,7 +290,9 @@ def _survival(
     km, err = _shown("Kaplan–Meier curves", results["kaplan_meier"])
     out.append(err)
     if km is not None:
-        colors = plots.arm_colors(list(cohort.arms["arm"]), comp)
+        colors = plots.arm_colors(
+            list(cohort.arms.drop_duplicates("intervention")["display"]), comp
+        )
         out.append(
             figure_svg(
                 lambda ax: plots.pain_free_curves(km, ax, colors=colors, comparator=comp),

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
 import math
 import platform
 from importlib import metadata
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -117,18 +115,19 @@ def _side_effect_claims(study: Any) -> list[Markup]:
     for c in study.cohorts:
         if c.adverse_events is None:
             continue
-        arms = c.arms
-        gluc = arms.loc[arms["idea"] == "glucosamine", "arm"].tolist()
+        arms = c.arms.drop_duplicates("intervention")
+        gluc = arms.loc[arms["idea"] == "glucosamine", "intervention"].tolist()
         if not gluc or not arms["is_comparator"].any():
             continue
-        ae = adverse_events(c).set_index("arm")
-        comp = str(arms.loc[arms["is_comparator"], "arm"].iloc[0])
-        for arm in gluc:
-            r = ae.loc[arm]
+        ae = adverse_events(c).set_index("intervention")  # one row per intervention code
+        comp = str(arms.loc[arms["is_comparator"], "intervention"].iloc[0])
+        for code in gluc:
+            r = ae.loc[code]
             lines.append(
-                f"{c.title}: {int(r['with_event'])} of {int(r['n'])} on {arm} "
+                f"{c.title}: {int(r['with_event'])} of {int(r['n'])} on {r['arm']} "
                 f"({100 * r['risk']:.0f}%) had at least one adverse event, against "
-                f"{int(ae.loc[comp, 'with_event'])} of {int(ae.loc[comp, 'n'])} on {comp}; "
+                f"{int(ae.loc[comp, 'with_event'])} of {int(ae.loc[comp, 'n'])} on "
+                f"{ae.loc[comp, 'arm']}; "
                 f"risk ratio {_fmt(r['rr'])} (95% CI {_fmt(r['rr_ci_low'])} to "
                 f"{_fmt(r['rr_ci_high'])})."
             )
@@ -421,22 +420,11 @@ def methods_section(settings: Settings, study: Any) -> Markup:
     )
 
 
-def file_hashes(root: Path | None) -> pd.DataFrame:
-    """SHA-256 of every file under ``root`` (relative paths, sorted)."""
-    rows = []
-    if root is not None and Path(root).is_dir():
-        for f in sorted(p for p in Path(root).rglob("*") if p.is_file()):
-            rel = f.relative_to(root).as_posix()
-            if "__pycache__" in rel:
-                continue
-            rows.append(
-                {
-                    "file": rel,
-                    "bytes": f.stat().st_size,
-                    "sha256": hashlib.sha256(f.read_bytes()).hexdigest(),
-                }
-            )
-    return pd.DataFrame(rows, columns=["file", "bytes", "sha256"])
+def file_hashes(study: Any) -> pd.DataFrame:
+    """SHA-256 of the files the study uses (see :func:`kneestudy.ingest.provenance.file_hashes`)."""
+    from kneestudy.ingest.provenance import file_hashes as hashes
+
+    return hashes(study)
 
 
 def package_versions() -> pd.DataFrame:
@@ -451,7 +439,10 @@ def package_versions() -> pd.DataFrame:
 
 def provenance_section(study: Any, *, command: str | None, seed: int | None, date: str) -> Markup:
     """Input files with SHA-256, package versions, seed, command and date."""
-    hashes = file_hashes(getattr(study, "path", None))
+    from kneestudy.ingest.provenance import mapping_table
+
+    hashes = file_hashes(study)
+    mapping = mapping_table(study)
     seeds = sorted({c.manifest.seed for c in study.cohorts if c.manifest.seed is not None})
     out = [
         Markup('<dl class="provenance">'),
@@ -467,8 +458,17 @@ def provenance_section(study: Any, *, command: str | None, seed: int | None, dat
         Markup("</dl>"),
     ]
     if len(hashes):
-        out.append(table(hashes, caption="Input files (SHA-256)", klass="data hashes"))
+        shown = hashes if hashes["note"].astype(bool).any() else hashes.drop(columns="note")
+        out.append(table(shown, caption="Input files (SHA-256)", klass="data hashes"))
     else:
         out.append(note("The study was built in memory; there are no input files to hash."))
+    if len(mapping):
+        out.append(
+            table(
+                mapping,
+                caption="Mapping of the files onto the data model (from each cohort.toml)",
+                klass="data mapping",
+            )
+        )
     out.append(table(package_versions(), caption="Software versions"))
     return Markup("").join(out)

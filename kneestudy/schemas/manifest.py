@@ -42,6 +42,7 @@ __all__ = [
     "ManifestField",
     "check_manifest",
     "check_study_manifest",
+    "mapping_sections",
     "split_sheet",
 ]
 
@@ -443,6 +444,27 @@ def _tables(c: _Checker) -> dict[str, str]:
         else:
             out[name] = rel
     return out
+
+
+def mapping_sections(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The usable mapping sections of a manifest that may fail elsewhere.
+
+    Returns ``tables`` (paths that stay inside the folder), ``columns``,
+    ``values``, ``weeks``, ``wide`` and ``format``, each checked on its own, so
+    that the tables of a broken manifest are still read as the manifest says
+    (the failures themselves come from :func:`check_manifest`).
+    """
+    c = _Checker(data)
+    tables = _tables(c)
+    columns = _mapping.check_columns(c)
+    return {
+        "tables": tables,
+        "columns": columns,
+        "values": _mapping.check_values(c),
+        "weeks": _mapping.check_weeks(c),
+        "wide": _mapping.check_wide(c, columns),
+        "format": _mapping.check_format(c, tables),
+    }
 
 
 def check_study_manifest(data: Mapping[str, Any]) -> tuple[dict[str, Any] | None, list[dict]]:

@@ -203,7 +203,8 @@ def test_messages_of_repeats_rejections_and_codes(cohort_dir):
             "known_code",
             "glute_strengthening+yoga",
             "unknown intervention code(s) 'yoga'; use a registry code or declare it in the "
-            "manifest's [codes] table",
+            "manifest's [codes] table (codes of your own map onto registry codes with "
+            "[values.TABLE.COLUMN])",
         ),
         (v, 4, "participant_id", "participant_rejected", "EX-001", rejected.format("EX-001", 2)),
         *(
