@@ -185,15 +185,19 @@ def _rename(
     if result.fatal:
         return raw
     out: dict[str, pd.Series] = {}
-    for name in present:
+    targets: dict[str, list[str]] = {}
+    for ours, theirs in mapping.columns.items():
+        targets.setdefault(theirs, []).append(ours)
+    for name in present:  # the file's order, each mapped column in its source's place
         if name in mapped_sources:
+            for ours in targets[name]:
+                out[ours] = new_cols[ours]
             continue
         out[name] = frame[name]
         if name in raw.codes:
             codes[name] = raw.codes[name]
         if name in raw.labels:
             labels[name] = raw.labels[name]
-    out.update(new_cols)
     renamed = pd.DataFrame(out, index=frame.index, copy=False)
     return replace(raw, frame=renamed, codes=codes, labels=labels)
 

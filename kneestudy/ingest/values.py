@@ -61,7 +61,7 @@ def _why_not_number(text: str, decimal: str, thousands: str | None) -> str:
     t = text.strip()
     if re.fullmatch(r"[+-]?0[xX][0-9A-Fa-f]+", t):
         return f"is hexadecimal ({t}); give a decimal number"
-    if t.lower() in BOOL_TRUE | BOOL_FALSE - {"1", "0", "1.0", "0.0"}:
+    if t.lower() in (BOOL_TRUE | BOOL_FALSE) - {"1", "0", "1.0", "0.0"}:
         return "is true/false, not a number"
     other = "," if decimal == "." else "."
     if thousands is None and re.fullmatch(
@@ -71,6 +71,8 @@ def _why_not_number(text: str, decimal: str, thousands: str | None) -> str:
             f"has a digit group separator ('{other}'); give the number without it, or declare "
             f'thousands = "{other}" in the manifest\'s [format.<table>]'
         )
+    if decimal == "," and re.fullmatch(r"[+-]?[0-9]*\.[0-9]+", t):
+        return 'has a decimal point, but the table declares decimal = ","'
     if decimal == "." and re.fullmatch(r"[+-]?[0-9]*,[0-9]+", t):
         return 'has a decimal comma; declare decimal = "," in the manifest\'s [format.<table>]'
     return "is not a number"

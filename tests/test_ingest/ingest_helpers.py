@@ -32,3 +32,41 @@ def has_failure(report: dict, file, row, column, rule) -> bool:
         f["file"] == file and f["row"] == row and f["column"] == column and f["rule"] == rule
         for f in report["failures"]
     )
+
+
+def run_cli(*argv: str) -> tuple[int, str, str]:
+    """``kneestudy ARGV`` in-process: (exit code, stdout, stderr); never a traceback."""
+    import contextlib
+    import io
+
+    from kneestudy.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(list(argv))
+        except SystemExit as exc:
+            code = exc.code
+    text = out.getvalue() + err.getvalue()
+    assert "Traceback" not in text, text
+    assert code in (0, 1, 2), (code, text)
+    return code, out.getvalue(), err.getvalue()
+
+
+def reconciles(report: dict) -> bool:
+    """Rows read = valid + set aside, for every table of a report (as JSON)."""
+    return all(r["read"] == r["valid"] + r["invalid"] for r in report["rows"])
+
+
+def notes_of(report: dict, column: str | None = None) -> list[str]:
+    return [n["message"] for n in report["notes"] if column is None or n["column"] == column]
+
+
+def write_toml(folder: Path, extra: str = "", replace: tuple[str, str] | None = None) -> None:
+    """Append ``extra`` to the cohort's manifest (after an optional text replacement)."""
+    path = folder / "cohort.toml"
+    text = path.read_text(encoding="utf-8")
+    if replace is not None:
+        assert replace[0] in text, replace
+        text = text.replace(*replace)
+    path.write_text(text + "\n" + extra, encoding="utf-8")
