@@ -5,6 +5,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from cli_run import run_cli
+
+__all__ = [
+    "edit_line",
+    "has_failure",
+    "notes_of",
+    "reconciles",
+    "run_cli",
+    "run_validate",
+    "write_toml",
+]
+
 
 def edit_line(path: Path, line: int, old: str, new: str) -> None:
     """Replace ``old`` by ``new`` on 1-based ``line`` of a text file (must be there)."""
@@ -32,25 +44,6 @@ def has_failure(report: dict, file, row, column, rule) -> bool:
         f["file"] == file and f["row"] == row and f["column"] == column and f["rule"] == rule
         for f in report["failures"]
     )
-
-
-def run_cli(*argv: str) -> tuple[int, str, str]:
-    """``kneestudy ARGV`` in-process: (exit code, stdout, stderr); never a traceback."""
-    import contextlib
-    import io
-
-    from kneestudy.cli import main
-
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            code = main(list(argv))
-        except SystemExit as exc:
-            code = exc.code
-    text = out.getvalue() + err.getvalue()
-    assert "Traceback" not in text, text
-    assert code in (0, 1, 2), (code, text)
-    return code, out.getvalue(), err.getvalue()
 
 
 def reconciles(report: dict) -> bool:
