@@ -9,118 +9,19 @@ checks run on whole columns (no per-row Python), driven by the
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
-
 import numpy as np
 import pandas as pd
 
 from kneestudy.ingest import hints
+from kneestudy.ingest.checks import check_column, check_unique
 from kneestudy.ingest.readers import RawTable, ReadOptions, clean_objects, trim_note
 from kneestudy.ingest.report import Collector
+from kneestudy.ingest.state import TableState, messages_at
 from kneestudy.ingest.values import numbers_from_objects, parse_bools, parse_dates, parse_numbers
 from kneestudy.schemas.cohort import OUTCOME_COLUMNS
 from kneestudy.schemas.spec import ColumnSpec, TableSpec
 
 __all__ = ["TableState", "convert_table", "messages_at"]
-
-
-@dataclass
-class TableState:
-    """One table during validation: canonical frame, source rows, invalid mask."""
-
-    name: str
-    file: str | None
-    frame: pd.DataFrame
-    raw: pd.DataFrame
-    rows: np.ndarray
-    bad: np.ndarray
-    unparsed: list = field(default_factory=list)
-    fatal: bool = False
-    raw_na: dict = field(default_factory=dict)
-    factorized: dict = field(default_factory=dict)
-    #: text columns factorised by the reader whose canonical column is the
-    #: text as read (name -> (codes, uniques); see ``RawTable.codes``)
-    text_codes: dict = field(default_factory=dict)
-    #: what the source rows count: "line" (CSV), "row" (Excel) or "record"
-    row_word: str = "line"
-    #: the table as read (the file's column names), written to quarantine
-    original: pd.DataFrame | None = None
-    #: every failure of each row, kept for quarantine: (positions, column, rule, message)
-    reasons: list | None = None
-    #: columns the file did not have, read as all-missing
-    absent: tuple[str, ...] = ()
-
-    def factorize(self, column: str) -> tuple[np.ndarray, np.ndarray]:
-        """Codes of a canonical column, computed once (missing -> -1).
-
-        ``pandas.factorize``, or the reader's factorisation of a text column
-        (whose ``uniques`` may be in another order and hold unused values).
-        """
-        if column not in self.factorized:
-            if column in self.text_codes:
-                self.factorized[column] = self.text_codes[column]
-            else:
-                self.factorized[column] = pd.factorize(self.frame[column])
-        return self.factorized[column]
-
-    @property
-    def n(self) -> int:
-        return len(self.frame)
-
-    def where(self, row: Any) -> str:
-        """``"visits.csv line 12"`` (or ``row``/``record``, as the format counts)."""
-        return f"{self.file or self.name} {self.row_word} {row}"
-
-    def fail(
-        self, out: Collector, mask: np.ndarray, column: str | None, rule: str, message, values=None
-    ) -> None:
-        """Record a failure for each row where ``mask`` is true (original text as value).
-
-        ``message`` is a string, an array aligned with the table, or a callable
-        giving the messages of an array of positions (built only for the
-        failures listed and, with quarantine, for the reasons of each row).
-        """
-        pos = np.flatnonzero(mask)
-        if not len(pos):
-            return
-        self.bad[pos] = True
-        if self.reasons is not None:
-            self.reasons.append((pos, column, rule, message))
-        room = out.room(self.name, self.file, column, rule)
-        shown = pos if room is None or room >= len(pos) else pos[:room]
-        if values is None:
-            if column is not None and column in self.raw.columns:
-                values = self.raw[column].to_numpy()[shown]
-            else:
-                values = None
-        elif not np.isscalar(values):
-            values = np.asarray(values, dtype=object)[shown]
-        out.add(
-            self.name,
-            self.file,
-            self.rows[shown],
-            column,
-            rule,
-            values,
-            messages_at(message, shown),
-            total=len(pos),
-        )
-
-    def fail_table(self, out: Collector, column: str | None, rule: str, message: str, value=None):
-        """A failure of the whole table (no row): every row counts as invalid."""
-        out.add(self.name, self.file, None, column, rule, value, message)
-        self.bad[:] = True
-        self.fatal = True
-
-
-def messages_at(message: Any, pos: np.ndarray) -> Any:
-    """The messages of table positions ``pos`` (a string stays a string)."""
-    if isinstance(message, str):
-        return message
-    if callable(message):
-        return list(message(pos))
-    return np.asarray(message, dtype=object)[pos]
 
 
 def convert_table(
@@ -214,15 +115,8 @@ def convert_table(
         )
     for col, cs in spec.columns.items():
         if col in canon.columns and col not in state.absent:
-            _check_column(state, canon[col], cs, out)
-    if spec.unique and all(c in canon.columns for c in spec.unique):
-        key = _codes(state, list(spec.unique))
-        dup = _duplicated(key, list(spec.unique), state)
-        if dup.any():
-            msg = _repeat_messages(f"({', '.join(spec.unique)})", key, state, dup)
-            values = np.empty(n, dtype=object)  # texts of the repeated keys only
-            values[dup] = _key_text(canon.loc[dup], list(spec.unique))
-            state.fail(out, dup, spec.unique[-1], "unique", msg, values=values)
+            check_column(state, canon[col], cs, out)
+    check_unique(state, spec.unique, out)
     return state
 
 
@@ -423,189 +317,3 @@ def _as_text(s: pd.Series) -> pd.Series:
         return str(v)
 
     return s.map(one, na_action="ignore").astype(object)
-
-
-def _check_column(state: TableState, s: pd.Series, cs: ColumnSpec, out: Collector) -> None:
-    name = cs.name
-    if name in state.text_codes:
-        _check_text_codes(state, cs, out)
-        return
-    raw_isna = state.raw_na[name]
-    if not cs.nullable:
-        # values that failed conversion are already reported (rule dtype)
-        state.fail(out, raw_isna, name, "not_null", f"{name} must not be empty")
-    if cs.kind in ("float", "int"):
-        vals = s.to_numpy(dtype="float64", na_value=np.nan)
-    if cs.kind in ("float", "int") and not _finite_in_range(vals, cs):
-        with np.errstate(invalid="ignore"):
-            ok = np.ones(len(vals), dtype=bool)
-            if cs.lower is not None:
-                ok &= (vals > cs.lower) if cs.lower_strict else (vals >= cs.lower)
-            if cs.upper is not None:
-                ok &= (vals < cs.upper) if cs.upper_strict else (vals <= cs.upper)
-        present = ~np.isnan(vals)
-        if cs.lower is not None or cs.upper is not None:
-            state.fail(out, present & ~ok, name, "in_range", f"{name} must be {cs.range_text}")
-        inf = np.isinf(vals) & ok
-        state.fail(out, inf, name, "finite", f"{name} must be finite")
-    if cs.allowed is None and cs.pattern is None and not cs.unique:
-        return
-    if cs.kind in ("str", "category"):
-        isna = raw_isna
-    elif cs.kind == "float":
-        isna = np.isnan(s.to_numpy(dtype="float64"))
-    else:
-        isna = s.isna().to_numpy()
-    if cs.allowed is not None:
-        bad = ~isna & ~s.isin(list(cs.allowed)).to_numpy()
-        state.fail(
-            out,
-            bad,
-            name,
-            "allowed_values",
-            f"{name} must be one of {', '.join(map(str, cs.allowed))}",
-        )
-        if cs.kind == "category":
-            state.frame[name] = pd.Categorical(s.where(~bad), dtype=cs.dtype)
-    if cs.pattern is not None:
-        bad = ~isna & ~_matches(s, cs.pattern)
-        state.fail(out, bad, name, "pattern", f"{name} must match {cs.pattern}")
-    if cs.unique:
-        dup = ~isna & s.duplicated(keep=False).to_numpy()
-        if dup.any():
-            msg = _repeat_messages(name, _codes(state, [name]), state, dup)
-            state.fail(out, dup, name, "unique", msg)
-
-
-def _finite_in_range(vals: np.ndarray, cs: ColumnSpec) -> bool:
-    """True when every present value is finite and in range: nothing to report.
-
-    Two reductions (NaN ignored) instead of the per-row masks, which are
-    built only when this is false.
-    """
-    if not len(vals):
-        return True
-    lo, hi = np.fmin.reduce(vals), np.fmax.reduce(vals)
-    if np.isnan(lo):
-        return True  # every value missing
-    if not (np.isfinite(lo) and np.isfinite(hi)):
-        return False
-    if cs.lower is not None and not (lo > cs.lower if cs.lower_strict else lo >= cs.lower):
-        return False
-    return cs.upper is None or bool(hi < cs.upper if cs.upper_strict else hi <= cs.upper)
-
-
-def _check_text_codes(state: TableState, cs: ColumnSpec, out: Collector) -> None:
-    """The checks of :func:`_check_column` on a factorised text column.
-
-    Each check runs once per distinct value and is mapped to the rows by the
-    codes; failures are the same as those of the row-wise path.
-    """
-    name = cs.name
-    codes, uniques = state.text_codes[name]
-    present = codes >= 0
-    if not cs.nullable:
-        state.fail(out, ~present, name, "not_null", f"{name} must not be empty")
-    if cs.allowed is not None:
-        where = pd.Index(list(cs.allowed)).get_indexer(uniques)  # -1 = not allowed
-        at = np.append(where, -1)[codes]
-        state.fail(
-            out,
-            present & (at < 0),
-            name,
-            "allowed_values",
-            f"{name} must be one of {', '.join(map(str, cs.allowed))}",
-        )
-        if cs.kind == "category":
-            state.frame[name] = pd.Categorical.from_codes(at, dtype=cs.dtype)
-    if cs.pattern is not None:
-        ok = np.append(_matches(pd.Series(uniques, dtype=object), cs.pattern), True)
-        state.fail(out, present & ~ok[codes], name, "pattern", f"{name} must match {cs.pattern}")
-    if cs.unique:
-        counts = np.bincount(codes[present], minlength=len(uniques))
-        dup = present & (np.append(counts, 0)[codes] > 1)
-        if dup.any():
-            msg = _repeat_messages(name, _codes(state, [name]), state, dup)
-            state.fail(out, dup, name, "unique", msg)
-
-
-def _matches(s: pd.Series, pattern: str) -> np.ndarray:
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    arr = pa.array(s.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
-    res = pc.match_substring_regex(arr, pattern)
-    return (
-        res.to_numpy(zero_copy_only=False).astype(bool, copy=False)
-        if res.null_count == 0
-        else (res.fill_null(True).to_numpy(zero_copy_only=False).astype(bool))
-    )
-
-
-def _codes(state: TableState, cols: list[str]) -> np.ndarray:
-    """One int64 key per row from the factorised key columns."""
-    key = np.zeros(state.n, dtype=np.int64)
-    for c in cols:
-        codes, uniques = state.factorize(c)
-        key = key * (len(uniques) + 1) + (codes + 1)
-    return key
-
-
-def _duplicated(key: np.ndarray, cols: list[str], state: TableState) -> np.ndarray:
-    """Rows whose key repeats (rows with a missing key part are not compared)."""
-    if len(key) and key.max() <= 8 * len(key) + 1024:  # dense keys: count, do not hash
-        dup = np.bincount(key)[key] > 1
-    else:
-        dup = pd.Series(key).duplicated(keep=False).to_numpy()
-    for c in cols:
-        dup &= ~state.raw_na[c] if c in state.raw_na else state.frame[c].notna().to_numpy()
-    return dup
-
-
-def _first_rows(key: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """Source row of the first occurrence of each row's key."""
-    k = pd.Series(key)
-    first_pos = k.groupby(k, sort=False).transform("idxmin").to_numpy()
-    return rows[first_pos]
-
-
-def _repeat_messages(what: str, key: np.ndarray, state: TableState, dup: np.ndarray):
-    """Messages of repeated keys: the first row names the rows that repeat it,
-    each later row the first one (``"... repeats line 2"``)."""
-    rows = state.rows
-    first = _first_rows(key, rows)
-    word = state.row_word
-    later: dict[int, list[int]] = {}
-    for f, r in zip(first[dup], rows[dup], strict=True):
-        if f != r:
-            later.setdefault(int(f), []).append(int(r))
-
-    def messages(pos: np.ndarray) -> list[str]:
-        out = []
-        for p in pos:
-            r, f = int(rows[p]), int(first[p])
-            if r == f:
-                again = later.get(r, [])
-                shown = ", ".join(map(str, again[:5])) + (" ..." if len(again) > 5 else "")
-                plural = "s" if len(again) > 1 else ""
-                out.append(f"{what} is repeated on {word}{plural} {shown}")
-            else:
-                out.append(f"{what} repeats {word} {f}")
-        return out
-
-    return messages
-
-
-def _key_text(frame: pd.DataFrame, cols: list[str]) -> np.ndarray:
-    def text(v: Any) -> str:
-        if isinstance(v, (float, np.floating)) and float(v).is_integer():
-            return str(int(v))
-        return str(v)
-
-    parts = [
-        np.array([text(v) for v in frame[c].to_numpy(dtype=object)], dtype=object) for c in cols
-    ]
-    out = parts[0]
-    for p in parts[1:]:
-        out = out + ", " + p
-    return out
