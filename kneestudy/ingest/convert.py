@@ -147,6 +147,9 @@ def _per_value(
     if codes is not None:
         return codes
     vals = s.to_numpy(dtype=object)
+    na = pd.isna(vals)
+    if na.all():  # nothing recorded (a column pyarrow read as all-null): no values to parse
+        return np.full(len(vals), -1, dtype=np.int64), np.empty(0, dtype=object)
     is_bool = np.fromiter((isinstance(v, (bool, np.bool_)) for v in vals), bool, len(vals))
     if is_bool.any():  # True == 1 when hashed: keep true/false apart from numbers
         keys = np.empty(len(vals), dtype=object)

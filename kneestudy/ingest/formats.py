@@ -24,9 +24,10 @@ from kneestudy.ingest.readers import (
     TableReadError,
     _check_duplicates,
     _short,
-    factorize_text,
+    factorize_clean,
     is_text_type,
     text_values,
+    trim_note,
 )
 
 __all__ = ["excel_sheets", "read_binary"]
@@ -38,7 +39,7 @@ def read_binary(path: Path, kind: str, opts: ReadOptions) -> RawTable:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             if kind == "parquet":
-                return _read_parquet(path)
+                return _read_parquet(path, opts.na)
             if kind == "excel":
                 return _read_excel(path, opts.sheet)
             if kind == "sas":
@@ -60,7 +61,7 @@ def _raw(frame: pd.DataFrame, kind: str, **kw) -> RawTable:
     return RawTable(frame, np.arange(1, len(frame) + 1, dtype=np.int64), kind, **kw)
 
 
-def _read_parquet(path: Path) -> RawTable:
+def _read_parquet(path: Path, na: frozenset[str]) -> RawTable:
     """Parquet: text columns factorised in Arrow, turned into Python strings once per value."""
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -70,8 +71,15 @@ def _read_parquet(path: Path) -> RawTable:
     meta = schema.pandas_metadata or {}
     index_cols = {c for c in meta.get("index_columns", []) if isinstance(c, str)}
     text = [f.name for f in schema if is_text_type(f.type) and f.name not in index_cols]
-    table = pq.read_table(path)
-    codes = {c: factorize_text(table.column(c)) for c in text}
+    # text columns read as dictionaries: Parquet stores them so, and the distinct values
+    # are what validation checks
+    table = pq.read_table(path, read_dictionary=text)
+    codes, notes = {}, []
+    for c in text:
+        k, u, trimmed = factorize_clean(table.column(c), na)
+        codes[c] = (k, u)
+        if trimmed:
+            notes.append((c, trim_note(c, trimmed)))
     for name in text:
         # a cheap placeholder keeps the pandas metadata (index, dtypes) intact
         i = table.schema.get_field_index(name)
@@ -80,7 +88,7 @@ def _read_parquet(path: Path) -> RawTable:
     del table
     for name, (c, u) in codes.items():
         frame[name] = text_values(c, u)
-    return _raw(frame, "parquet", codes=codes)
+    return _raw(frame, "parquet", codes=codes, notes=notes)
 
 
 def excel_sheets(path: Path) -> list[str]:

@@ -69,10 +69,32 @@ def near_ids(missing: Iterable[str], known: Iterable[str], limit: int = 10_000) 
 
 
 def case_variants(uniques: np.ndarray, used: np.ndarray | None = None) -> list[list[str]]:
-    """Groups of distinct ids that are equal when case is ignored (each group sorted)."""
-    groups: dict[str, list[str]] = {}
-    for j, u in enumerate(uniques):
-        if u is None or (used is not None and not used[j]):
-            continue
-        groups.setdefault(str(u).casefold(), []).append(str(u))
-    return [sorted(set(g)) for g in groups.values() if len(set(g)) > 1]
+    """Groups of distinct ids that are equal when case is ignored (each group sorted).
+
+    Vectorised in Arrow (lower-casing and one hash pass); only the ids of
+    groups with more than one spelling are turned into Python lists.
+    """
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = np.asarray(uniques, dtype=object)
+    keep = pd.notna(values)
+    if used is not None:
+        keep &= np.asarray(used, dtype=bool)
+    values = values[keep]
+    if not len(values):
+        return []
+    arr = pa.array(values, type=pa.string())
+    lower = pc.utf8_lower(arr)
+    # two ids equal but for case need an upper-case letter in one and a lower-case one in
+    # the other: ids all of one case (P0001, EX-001) have no variants (no hashing needed)
+    if pc.all(pc.equal(lower, arr)).as_py() or pc.all(pc.equal(pc.utf8_upper(arr), arr)).as_py():
+        return []
+    key, _ = pd.factorize(lower.to_numpy(zero_copy_only=False))
+    counts = np.bincount(key)  # the values are distinct: a key counted twice has two spellings
+    sel = counts[key] > 1
+    groups: dict[int, set[str]] = {}
+    for k, v in zip(key[sel], values[sel], strict=True):
+        groups.setdefault(int(k), set()).add(str(v))
+    return [sorted(g) for g in groups.values() if len(g) > 1]

@@ -256,15 +256,7 @@ def _clean_text_columns(raw: RawTable, na: frozenset[str]) -> None:
     counted in a note.
     """
     frame = raw.frame
-    for name in list(raw.codes):
-        codes, uniques = raw.codes[name]
-        new_codes, new_uniques, trimmed = clean_codes(codes, uniques, na)
-        if new_codes is not codes:
-            raw.codes[name] = (new_codes, new_uniques)
-            frame[name] = text_values(new_codes, new_uniques)
-        if trimmed:
-            raw.notes.append((name, trim_note(name, trimmed)))
-    for name in frame.columns:
+    for name in frame.columns:  # factorised columns were cleaned as they were read
         if name in raw.codes or frame[name].dtype != object:
             continue
         cleaned, trimmed = clean_objects(frame[name], na)
@@ -291,15 +283,18 @@ def clean_codes(
     import pyarrow.compute as pc
 
     if not len(uniques):
-        return codes, uniques, 0
-    arr = pa.array(uniques, type=pa.string(), from_pandas=True)
+        return codes, np.asarray(uniques, dtype=object), 0
+    if isinstance(uniques, pa.Array):
+        arr = uniques
+    else:
+        arr = pa.array(uniques, type=pa.string(), from_pandas=True)
     trimmed = pc.utf8_trim_whitespace(arr)
     changed = pc.fill_null(pc.not_equal(trimmed, arr), False)
     is_na = pc.fill_null(pc.is_in(trimmed, value_set=pa.array(sorted(na), type=pa.string())), True)
     changed_np = changed.to_numpy(zero_copy_only=False).astype(bool, copy=False)
     na_np = is_na.to_numpy(zero_copy_only=False).astype(bool, copy=False)
     if not changed_np.any() and not na_np.any():
-        return codes, uniques, 0
+        return codes, arr.to_numpy(zero_copy_only=False).astype(object, copy=False), 0
     n_trimmed = 0
     present = codes >= 0
     if changed_np.any():
@@ -329,6 +324,50 @@ def clean_objects(s: pd.Series, na: frozenset[str]) -> tuple[pd.Series | None, i
     vals[missing] = None
     out[is_str] = vals
     return out, int((changed & ~missing).sum())
+
+
+def factorize_clean(column, na: frozenset[str]) -> tuple[np.ndarray, np.ndarray, int]:
+    """:func:`factorize_text` with the text rules: ``(codes, uniques, rows trimmed)``.
+
+    Values are trimmed and missing-value strings made missing once per distinct
+    value, on Arrow's dictionary (:func:`clean_codes`).
+    """
+    codes, dictionary = _dictionary_codes(column)
+    return clean_codes(codes, dictionary, na)
+
+
+def _dictionary_codes(column) -> tuple[np.ndarray, Any]:
+    """int64 codes (-1 = null) and the Arrow dictionary of a text column (one hash pass)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(column, pa.Array):
+        column = pa.chunked_array([column])
+    if not pa.types.is_dictionary(column.type):
+        column = pc.dictionary_encode(column)
+    chunks = column.chunks
+    if len(chunks) > 1 and not all(
+        _same_buffers(c.dictionary, chunks[0].dictionary) for c in chunks
+    ):
+        # dictionaries read chunk by chunk (Parquet row groups): unify them, which hashes
+        # the distinct values of each chunk only, not every row
+        column = column.unify_dictionaries()
+        chunks = column.chunks
+    if chunks and all(_same_buffers(c.dictionary, chunks[0].dictionary) for c in chunks):
+        dictionary = chunks[0].dictionary
+        indices = [c.indices.fill_null(-1).to_numpy(zero_copy_only=False) for c in chunks]
+        codes = np.concatenate(indices).astype(np.int64, copy=False)
+    elif chunks:
+        arr = column.combine_chunks()
+        dictionary = arr.dictionary
+        codes = arr.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    else:
+        dictionary = pa.array([], type=pa.string())
+        codes = np.zeros(0, dtype=np.int64)
+    if dictionary.null_count:
+        nulls = np.append(dictionary.is_null().to_numpy(zero_copy_only=False), False)
+        codes = np.where(nulls[codes], -1, codes)
+    return codes, dictionary
 
 
 def factorize_text(column, blank_to_null: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -432,19 +471,28 @@ def _decode(path: Path, data: bytes, encoding: str | None) -> bytes:
         )
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    if b"\x00" not in data[:65536]:
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            line = data.count(b"\n", 0, exc.start) + 1
-            raise TableReadError(
-                path,
-                f"not valid UTF-8 (line {line}, byte 0x{data[exc.start]:02x}); save the file as "
-                'UTF-8, or declare its encoding (e.g. encoding = "latin-1" or "cp1252") in the '
-                "manifest's [format.<table>]",
-                rule="encoding",
-            ) from None
+    if b"\x00" not in data[:65536] and len(data) <= _CHECK_UTF8_BYTES:
+        check_utf8(path, data)  # large files: checked by pyarrow while parsing, then here
     return data
+
+
+#: Files up to this size are checked as UTF-8 before parsing (larger ones by the parser).
+_CHECK_UTF8_BYTES = 1 << 22
+
+
+def check_utf8(path: Path, data: bytes) -> None:
+    """Raise :class:`TableReadError` naming the line of the first byte that is not UTF-8."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise TableReadError(
+            path,
+            f"not valid UTF-8 (line {line}, byte 0x{data[exc.start]:02x}); save the file as "
+            'UTF-8, or declare its encoding (e.g. encoding = "latin-1" or "cp1252") in the '
+            "manifest's [format.<table>]",
+            rule="encoding",
+        ) from None
 
 
 def _read_csv(path: Path, text_columns: frozenset[str], opts: ReadOptions, kind: str) -> RawTable:
@@ -463,7 +511,11 @@ def _read_csv(path: Path, text_columns: frozenset[str], opts: ReadOptions, kind:
         raise TableReadError(path, f"binary file, not CSV text{hint}", rule="binary_file")
     delimiter = opts.delimiter or ("\t" if kind.startswith("tsv") else ",")
     first_end = re.search(rb"[\r\n]", data)
-    header_line = (data if first_end is None else data[: first_end.start()]).decode("utf-8")
+    try:
+        header_line = (data if first_end is None else data[: first_end.start()]).decode("utf-8")
+    except UnicodeDecodeError:
+        check_utf8(path, data)
+        raise
     try:
         header = next(csv.reader([header_line], delimiter=delimiter))
     except (csv.Error, StopIteration) as exc:
@@ -487,7 +539,7 @@ def _read_csv(path: Path, text_columns: frozenset[str], opts: ReadOptions, kind:
     _check_duplicates(path, header)
     # numbers are decimal only: a hexadecimal-looking value sends the numeric
     # columns through the strict text parser instead of pyarrow's inference
-    as_text = set(header) if (opts.thousands or _HEX.search(data)) else set(text_columns)
+    as_text = set(header) if (opts.thousands or _hexlike(data)) else set(text_columns)
     return _parse_csv(path, data, header, frozenset(as_text), opts, delimiter, kind)
 
 
@@ -543,26 +595,54 @@ def _parse_csv(
         if bad and any(b[0] is None for b in bad):
             table = parse(False)
     except Exception as exc:
+        check_utf8(path, data)  # the parser's "invalid UTF8" said with the line
         raise TableReadError(path, f"cannot parse as {kind.upper()}: {_short(exc)}") from None
 
     n = table.num_rows
-    if bad or b"\n\n" in data or b"\n\r\n" in data:
+    if bad or not _one_record_a_line(data, n):
         rows, physical = _line_numbers(data, {b[0] for b in bad if b[0] is not None}, n)
         bad = [(physical.get(b[0], b[0]) if b[0] is not None else None, *b[1:]) for b in bad]
     else:
         rows = np.arange(2, n + 2, dtype=np.int64)
     columns = {}
     codes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    notes: list[tuple[str | None, str]] = []
     for name in header:
         arr = table.column(name)
         if is_text_type(arr.type):
-            codes[name] = factorize_text(arr)
-            columns[name] = pd.Series(text_values(*codes[name]), dtype=object)
+            c, u, trimmed = factorize_clean(arr, opts.na)
+            codes[name] = (c, u)
+            columns[name] = pd.Series(text_values(c, u), dtype=object)
+            if trimmed:
+                notes.append((name, trim_note(name, trimmed)))
         else:
             columns[name] = arr.to_pandas()
     frame = pd.DataFrame(columns, copy=False)
     frame.index = pd.RangeIndex(n)
-    return RawTable(frame, rows, kind.removesuffix(".gz"), unparsed=list(bad), codes=codes)
+    return RawTable(
+        frame, rows, kind.removesuffix(".gz"), unparsed=list(bad), codes=codes, notes=notes
+    )
+
+
+def _hexlike(data: bytes) -> bool:
+    """True when a cell may hold a hexadecimal number (``0x1E``).
+
+    An ``x`` is looked for first (``memchr``); only then a vectorised byte scan
+    for ``x`` after ``0``, and the exact pattern only there.
+    """
+    if data.find(b"x") < 0 and data.find(b"X") < 0:
+        return False
+    a = np.frombuffer(data, dtype=np.uint8)
+    x = np.flatnonzero((a[1:] | 0x20) == ord("x")) + 1  # x or X
+    x = x[a[x - 1] == ord("0")]
+    return any(_HEX.search(data, max(0, int(i) - 3), int(i) + 2) for i in x[:10_000])
+
+
+def _one_record_a_line(data: bytes, n: int) -> bool:
+    """True when the text has exactly one line per record after the header (no blank
+    line, no field spanning lines), so records are numbered by line directly."""
+    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    return lines == n + 1
 
 
 def _line_numbers(data: bytes, skipped: set[int], n: int) -> tuple[np.ndarray, dict[int, int]]:

@@ -26,10 +26,43 @@ TABLES = ("participants.csv", "visits.csv", "adverse_events.csv", "events.csv")
 AWKWARD = st.one_of(
     st.sampled_from(
         [
-            "", " ", "NA", "nan", "inf", "-inf", "1e400", "0x1E", "1,000", "2024", "2024-03",
-            "2024-02-30", "2024-01-01T00:00:00Z", "true", "False", "-0", "+5", ".5", "5.",
-            "$x$", "($40) vs ($90)", "_row", "_reasons", "P2", "p2", "007", "7", "\u00a0x",
-            "é", "\u202e", '"', "'", ";", "\t", "a,b", "line\nbreak", "9" * 40,
+            "",
+            " ",
+            "NA",
+            "nan",
+            "inf",
+            "-inf",
+            "1e400",
+            "0x1E",
+            "1,000",
+            "2024",
+            "2024-03",
+            "2024-02-30",
+            "2024-01-01T00:00:00Z",
+            "true",
+            "False",
+            "-0",
+            "+5",
+            ".5",
+            "5.",
+            "$x$",
+            "($40) vs ($90)",
+            "_row",
+            "_reasons",
+            "P2",
+            "p2",
+            "007",
+            "7",
+            "\u00a0x",
+            "é",
+            "\u202e",
+            '"',
+            "'",
+            ";",
+            "\t",
+            "a,b",
+            "line\nbreak",
+            "9" * 40,
         ]
     ),  # fmt: skip
     st.text(max_size=12),
@@ -42,13 +75,17 @@ def _mutate_table(folder: Path, draw) -> None:
     name = draw(st.sampled_from(TABLES))
     path = folder / name
     lines = path.read_text(encoding="utf-8", errors="surrogateescape").split("\n")
-    kind = draw(st.sampled_from(["cell", "cell", "cell", "drop", "repeat", "cut", "header", "bytes"]))
+    kind = draw(
+        st.sampled_from(["cell", "cell", "cell", "drop", "repeat", "cut", "header", "bytes"])
+    )
     if kind == "cell" and len(lines) > 1:
         i = draw(st.integers(1, len(lines) - 1))
         cells = lines[i].split(",")
         j = draw(st.integers(0, max(0, len(cells) - 1)))
         value = draw(AWKWARD)
-        cells[j] = '"' + value.replace('"', '""') + '"' if any(c in value for c in ',"\n') else value
+        cells[j] = (
+            '"' + value.replace('"', '""') + '"' if any(c in value for c in ',"\n') else value
+        )
         lines[i] = ",".join(cells)
     elif kind == "drop" and len(lines) > 1:
         del lines[draw(st.integers(0, len(lines) - 1))]
