@@ -37,6 +37,20 @@ def test_foreign_key_names_a_near_match(cohort_dir):
     assert fk[5] == "participant_id is not in participants"
 
 
+def test_foreign_key_leading_zeros(cohort_dir):
+    for name in ("participants.csv", "visits.csv", "adverse_events.csv", "events.csv"):
+        path = cohort_dir / name
+        path.write_text(path.read_text().replace("EX-", ""))  # ids 001 ... 008
+    edit_line(cohort_dir / V, 3, "001,2,", "1,2,")
+    code, report = run_validate(cohort_dir)
+    assert code == 1 and reconciles(report)
+    (f,) = [f for f in report["failures"] if f["rule"] == "foreign_key"]
+    assert f["row"] == 3 and f["value"] == "1"
+    assert (
+        "did you mean '001'? (it differs only by case, separators or leading zeros)" in f["message"]
+    )
+
+
 def test_leading_zeros():
     assert near_ids(["7", "8"], ["007", "010"]) == {"7": "007"}
     assert id_key("P-007") == id_key("p7")
