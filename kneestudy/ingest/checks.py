@@ -112,7 +112,7 @@ def _check_text_codes(state: TableState, cs: ColumnSpec, out: Collector) -> None
         if cs.kind == "category":
             state.frame[name] = pd.Categorical.from_codes(at, dtype=cs.dtype)
     if cs.pattern is not None:
-        ok = np.append(_matches(pd.Series(uniques, dtype=object), cs.pattern), True)
+        ok = np.append(_matches(np.asarray(uniques, dtype=object), cs.pattern), True)
         state.fail(out, present & ~ok[codes], name, "pattern", f"{name} must match {cs.pattern}")
     if cs.unique:
         counts = np.bincount(codes[present], minlength=len(uniques))
@@ -122,11 +122,16 @@ def _check_text_codes(state: TableState, cs: ColumnSpec, out: Collector) -> None
             state.fail(out, dup, name, "unique", msg)
 
 
-def _matches(s: pd.Series, pattern: str) -> np.ndarray:
+def _matches(s: pd.Series | np.ndarray, pattern: str) -> np.ndarray:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    arr = pa.array(s.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    from kneestudy.ingest.readers import arrow_of
+
+    if isinstance(s, np.ndarray):  # distinct values: the reader's Arrow array when it has one
+        arr = arrow_of(s)
+    else:
+        arr = pa.array(s.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
     res = pc.match_substring_regex(arr, pattern)
     return (
         res.to_numpy(zero_copy_only=False).astype(bool, copy=False)

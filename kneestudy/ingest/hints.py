@@ -78,14 +78,18 @@ def case_variants(uniques: np.ndarray, used: np.ndarray | None = None) -> list[l
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from kneestudy.ingest.readers import arrow_of
+
     values = np.asarray(uniques, dtype=object)
     keep = pd.notna(values)
     if used is not None:
         keep &= np.asarray(used, dtype=bool)
-    values = values[keep]
+    arr = arrow_of(values)
+    if not keep.all():
+        arr = pc.filter(arr, pa.array(keep))
+        values = values[keep]
     if not len(values):
         return []
-    arr = pa.array(values, type=pa.string())
     lower = pc.utf8_lower(arr)
     # two ids equal but for case need an upper-case letter in one and a lower-case one in
     # the other: ids all of one case (P0001, EX-001) have no variants (no hashing needed)

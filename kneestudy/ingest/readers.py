@@ -294,7 +294,7 @@ def clean_codes(
     changed_np = changed.to_numpy(zero_copy_only=False).astype(bool, copy=False)
     na_np = is_na.to_numpy(zero_copy_only=False).astype(bool, copy=False)
     if not changed_np.any() and not na_np.any():
-        return codes, arr.to_numpy(zero_copy_only=False).astype(object, copy=False), 0
+        return codes, _remember(arr.to_numpy(zero_copy_only=False).astype(object), arr), 0
     n_trimmed = 0
     present = codes >= 0
     if changed_np.any():
@@ -306,6 +306,29 @@ def clean_codes(
     remap = np.append(joint.astype(np.int64), -1)
     new_codes = remap[codes]
     return new_codes, np.asarray(new_uniques, dtype=object), n_trimmed
+
+
+# Arrow arrays of distinct values already built, by the numpy array they were turned into:
+# checks on distinct values (patterns, case) reuse them instead of converting back.
+_ARROW: dict[int, tuple[Any, Any]] = {}
+
+
+def _remember(values: np.ndarray, arrow: Any) -> np.ndarray:
+    import weakref
+
+    key = id(values)
+    _ARROW[key] = (weakref.ref(values, lambda _, k=key: _ARROW.pop(k, None)), arrow)
+    return values
+
+
+def arrow_of(values: np.ndarray) -> Any:
+    """``values`` (distinct text values) as an Arrow string array, reusing the reader's."""
+    import pyarrow as pa
+
+    hit = _ARROW.get(id(values))
+    if hit is not None and hit[0]() is values:
+        return hit[1]
+    return pa.array(values, type=pa.string(), from_pandas=True)
 
 
 def clean_objects(s: pd.Series, na: frozenset[str]) -> tuple[pd.Series | None, int]:
