@@ -104,3 +104,35 @@ def test_out_must_be_empty(export, tmp_path):
 def test_parse_choices():
     assert parse_choices("1, Female | 2, Male, or other") == {"1": "Female", "2": "Male, or other"}
     assert parse_choices(None) == {}
+
+
+def test_classic_project_with_week_columns(tmp_path):
+    """A project without events: one row per record, visit measures as columns per week."""
+    import csv
+
+    dictionary = tmp_path / "dict.csv"
+    with open(dictionary, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["Variable / Field Name", "Form Name", "Field Type", "Field Label",
+                    "Choices, Calculations, OR Slider Labels"])  # fmt: skip
+        w.writerow(["record_id", "trial", "text", "Record ID", ""])
+        w.writerow(["group", "trial", "radio", "Group", "1, Knee brace | 2, Usual care"])
+        for week in (0, 6):
+            w.writerow([f"pain_w{week}", "trial", "text", f"Pain week {week}", ""])
+    records = tmp_path / "records.csv"
+    records.write_text(
+        "record_id,group,pain_w0,pain_w6,trial_complete\n"
+        "1,1,6,2,2\n2,2,5,4,2\n3,1,7,,2\n4,2,4,4,2\n"
+    )
+    out = tmp_path / "trial"
+    result = from_redcap(records, dictionary, out)
+    assert result.tables == {"participants": "participants.csv", "visits": "participants.csv"}
+    text = (out / "cohort.toml").read_text()
+    assert '[wide.visits]\npain = "pain_w{week}"' in text
+    assert "visit_weeks = [0, 6]" in text
+    assert 'comparator = "usual_care"' in text and '"1" = "knee_brace"' in text
+    code, report = run_validate(out)
+    assert code == 0, report["failures"]
+    c = load_cohort(out)
+    assert len(c.visits) == 7  # record 3 has no week-6 pain: no visit
+    assert set(c.participants["intervention"]) == {"knee_brace", "usual_care"}
