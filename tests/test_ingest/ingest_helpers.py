@@ -63,3 +63,14 @@ def write_toml(folder: Path, extra: str = "", replace: tuple[str, str] | None = 
         assert replace[0] in text, replace
         text = text.replace(*replace)
     path.write_text(text + "\n" + extra, encoding="utf-8")
+
+
+def make_study(tmp_path: Path, cohort_dir: Path) -> Path:
+    """A study folder holding a copy of ``cohort_dir`` as ``cohorts/example``."""
+    import shutil
+
+    root = tmp_path / "study"
+    (root / "cohorts").mkdir(parents=True)
+    shutil.copytree(cohort_dir, root / "cohorts" / "example")
+    (root / "study.toml").write_text('study_id = "s1"\ntitle = "A study"\n')
+    return root

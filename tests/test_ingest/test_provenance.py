@@ -7,22 +7,14 @@ import os
 import shutil
 
 import pytest
-from ingest_helpers import run_cli
+from ingest_helpers import make_study, run_cli
 
 from kneestudy.ingest import load_cohort, load_study
 from kneestudy.ingest.provenance import file_hashes, input_files
 
 
-def _study(tmp_path, cohort_dir):
-    root = tmp_path / "study"
-    (root / "cohorts").mkdir(parents=True)
-    shutil.copytree(cohort_dir, root / "cohorts" / "example")
-    (root / "study.toml").write_text('study_id = "s1"\ntitle = "A study"\n')
-    return root
-
-
 def test_only_used_files_are_listed(tmp_path, cohort_dir):
-    root = _study(tmp_path, cohort_dir)
+    root = make_study(tmp_path, cohort_dir)
     (root / "big-unrelated-export.bin").write_bytes(b"\0" * 1_000_000)
     (root / "cohorts" / "example" / "notes.txt").write_text("not data")
     study = load_study(root)
@@ -57,7 +49,7 @@ def test_link_out_of_the_study_is_not_read(tmp_path, cohort_dir):
 
 
 def test_report_provenance_lists_used_files(tmp_path, cohort_dir):
-    root = _study(tmp_path, cohort_dir)
+    root = make_study(tmp_path, cohort_dir)
     (root / "unrelated.csv").write_text("a,b\n1,2\n")
     out = tmp_path / "r.html"
     code, stdout, _ = run_cli("report", str(root), "--output", str(out))

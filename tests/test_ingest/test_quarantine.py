@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pandas as pd
-from ingest_helpers import edit_line, reconciles, run_cli
+from ingest_helpers import edit_line, make_study, reconciles, run_cli
 
 from kneestudy.ingest import load_cohort, load_study
 
 
-def _study(tmp_path, cohort_dir):
-    root = tmp_path / "study"
-    (root / "cohorts").mkdir(parents=True)
-    shutil.copytree(cohort_dir, root / "cohorts" / "example")
-    (root / "study.toml").write_text('study_id = "s1"\ntitle = "A study"\n')
-    return root
-
-
 def test_validate_quarantine_of_a_study(tmp_path, cohort_dir):
     edit_line(cohort_dir / "participants.csv", 3, ",31,", ",9,")
-    root = _study(tmp_path, cohort_dir)
+    root = make_study(tmp_path, cohort_dir)
     q = tmp_path / "q"
     code, out, _ = run_cli("validate", str(root), "--quarantine", str(q))
     assert code == 1 and f"invalid rows written to {q}" in out
@@ -35,7 +25,7 @@ def test_validate_quarantine_of_a_study(tmp_path, cohort_dir):
 
 def test_report_with_quarantine(tmp_path, cohort_dir):
     edit_line(cohort_dir / "participants.csv", 3, ",31,", ",9,")
-    root = _study(tmp_path, cohort_dir)
+    root = make_study(tmp_path, cohort_dir)
     out = tmp_path / "r.html"
     code, stdout, _ = run_cli("report", str(root), "--output", str(out))
     assert code == 1 and not out.exists()  # without quarantine one bad row blocks the report
@@ -48,9 +38,9 @@ def test_report_with_quarantine(tmp_path, cohort_dir):
     assert "failing rows were set aside" in html
 
 
-def test_default_quarantine_of_a_cohort_in_a_study_is_beside_the_study(tmp_path, cohort_dir):
+def test_default_quarantine_of_a_cohort_in_a_study_is_beside_themake_study(tmp_path, cohort_dir):
     edit_line(cohort_dir / "participants.csv", 3, ",31,", ",9,")
-    root = _study(tmp_path, cohort_dir)
+    root = make_study(tmp_path, cohort_dir)
     load_cohort(root / "cohorts" / "example", on_invalid="quarantine")
     assert sorted(p.name for p in (root / "cohorts").iterdir()) == ["example"]
     assert (tmp_path / "study.quarantine" / "cohorts" / "example" / "participants.csv").exists()
@@ -60,7 +50,7 @@ def test_default_quarantine_of_a_cohort_in_a_study_is_beside_the_study(tmp_path,
 
 def test_old_quarantine_inside_cohorts_is_skipped_with_a_note(tmp_path, cohort_dir):
     edit_line(cohort_dir / "participants.csv", 3, ",31,", ",9,")
-    root = _study(tmp_path, cohort_dir)
+    root = make_study(tmp_path, cohort_dir)
     old = root / "cohorts" / "example.quarantine"
     old.mkdir()
     (old / "participants.csv").write_text("_row,_reasons\n3,x\n")
