@@ -38,7 +38,7 @@ def test_report_with_quarantine(tmp_path, cohort_dir):
     assert "failing rows were set aside" in html
 
 
-def test_default_quarantine_of_a_cohort_in_a_study_is_beside_themake_study(tmp_path, cohort_dir):
+def test_default_quarantine_of_a_cohort_in_a_study_is_beside_the_study(tmp_path, cohort_dir):
     edit_line(cohort_dir / "participants.csv", 3, ",31,", ",9,")
     root = make_study(tmp_path, cohort_dir)
     load_cohort(root / "cohorts" / "example", on_invalid="quarantine")
