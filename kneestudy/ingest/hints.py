@@ -81,10 +81,12 @@ def case_variants(uniques: np.ndarray, used: np.ndarray | None = None) -> list[l
     from kneestudy.ingest.readers import arrow_of
 
     values = np.asarray(uniques, dtype=object)
-    keep = pd.notna(values)
+    arr = arrow_of(values)
+    keep = np.ones(len(values), dtype=bool)
+    if arr.null_count:
+        keep &= ~arr.is_null().to_numpy(zero_copy_only=False)
     if used is not None:
         keep &= np.asarray(used, dtype=bool)
-    arr = arrow_of(values)
     if not keep.all():
         arr = pc.filter(arr, pa.array(keep))
         values = values[keep]
