@@ -345,7 +345,8 @@ def validation_section(study: Any) -> Markup:
     n_fail = 0
     for _, rep in reports:
         f = getattr(rep, "failures", None)
-        n_fail += len(f) if isinstance(f, pd.DataFrame) else 0
+        # every failure counts, also those beyond the cap of the failures listed
+        n_fail += getattr(rep, "n_failures", len(f) if isinstance(f, pd.DataFrame) else 0)
     out.append(
         para(
             "Every file passed validation."
