@@ -221,6 +221,9 @@ def _convert_column(
         state.fail(out, ~na, name, "dtype", problem)
         return _all_missing(cs, len(s))
     if kind in ("float", "int"):
+        if kind == "int" and str(s.dtype) == "Int64":  # already whole numbers (Parquet, memory)
+            state.raw_na[name] = s.isna().to_numpy()
+            return _whole_numbers(state, s, name, out, already_int=True)
         if typed and pd.api.types.is_numeric_dtype(s.dtype):
             num = s.astype("float64", copy=False)  # no copy when already float64
             state.raw_na[name] = num.isna().to_numpy()
@@ -290,7 +293,15 @@ def _convert_column(
     return res
 
 
-def _whole_numbers(state: TableState, num: pd.Series, name: str, out: Collector) -> pd.Series:
+def _whole_numbers(
+    state: TableState, num: pd.Series, name: str, out: Collector, already_int: bool = False
+) -> pd.Series:
+    if already_int:
+        ints = num.to_numpy(dtype="float64", na_value=np.nan)
+        with np.errstate(invalid="ignore"):
+            if not (np.abs(ints) > 2.0**53).any():  # exact in float64: nothing to check
+                return num
+        num = pd.Series(ints, index=num.index, name=num.name)
     vals = num.to_numpy(dtype="float64")
     frac = np.isfinite(vals) & (vals != np.floor(vals))
     if frac.any():

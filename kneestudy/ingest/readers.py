@@ -284,9 +284,13 @@ def clean_codes(
         arr = uniques
     else:
         arr = pa.array(uniques, type=pa.string(), from_pandas=True)
+    na_set = pa.array(sorted(na), type=pa.string())
     trimmed = pc.utf8_trim_whitespace(arr)
     changed = pc.fill_null(pc.not_equal(trimmed, arr), False)
-    is_na = pc.fill_null(pc.is_in(trimmed, value_set=pa.array(sorted(na), type=pa.string())), True)
+    if not pc.any(changed).as_py() and not pc.any(pc.is_in(arr, value_set=na_set)).as_py():
+        # the usual case: nothing to trim, no missing-value string
+        return codes, _remember(arr.to_numpy(zero_copy_only=False).astype(object), arr), 0
+    is_na = pc.fill_null(pc.is_in(trimmed, value_set=na_set), True)
     changed_np = changed.to_numpy(zero_copy_only=False).astype(bool, copy=False)
     na_np = is_na.to_numpy(zero_copy_only=False).astype(bool, copy=False)
     if not changed_np.any() and not na_np.any():

@@ -322,6 +322,10 @@ def check_arm_labels(manifest, p: TableState, out: Collector) -> None:
     ok = (arm_c >= 0) & (int_c >= 0)
     if not ok.any():
         return
+    n_arm = len(arm_u) + 1
+    seen = np.bincount(int_c[ok] * n_arm + arm_c[ok], minlength=(len(int_u) + 1) * n_arm) > 0
+    if (seen.reshape(-1, n_arm).sum(axis=1) <= 1).all():
+        return  # the usual case: one label per code (a count, no grouping)
     pairs = pd.DataFrame({"i": int_c[ok], "a": arm_c[ok]})
     counts = pairs.groupby(["i", "a"], sort=False).size().rename("n").reset_index()
     multi = counts.groupby("i")["a"].transform("size") > 1
