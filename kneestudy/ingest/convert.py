@@ -297,11 +297,10 @@ def _whole_numbers(
     state: TableState, num: pd.Series, name: str, out: Collector, already_int: bool = False
 ) -> pd.Series:
     if already_int:
-        ints = num.to_numpy(dtype="float64", na_value=np.nan)
-        with np.errstate(invalid="ignore"):
-            if not (np.abs(ints) > 2.0**53).any():  # exact in float64: nothing to check
-                return num
-        num = pd.Series(ints, index=num.index, name=num.name)
+        lo, hi = num.min(), num.max()  # reductions on the integer data, NA skipped
+        if pd.isna(lo) or (abs(int(lo)) <= 2**53 and abs(int(hi)) <= 2**53):
+            return num  # whole numbers, exact in float64: nothing to check
+        num = pd.Series(num.to_numpy(dtype="float64", na_value=np.nan), index=num.index)
     vals = num.to_numpy(dtype="float64")
     frac = np.isfinite(vals) & (vals != np.floor(vals))
     if frac.any():
