@@ -39,7 +39,7 @@ def _shared_label_cohort():
 
 def test_every_analysis_keeps_codes_apart():
     from kneestudy import effects
-    from kneestudy.report._tables import baseline_table
+    from kneestudy.report.baseline import baseline_table
     from kneestudy.report.analyses import cohort_analyses
 
     c = _shared_label_cohort()
@@ -53,11 +53,13 @@ def test_every_analysis_keeps_codes_apart():
     km = res["kaplan_meier"]
     groups = set(km.table["group"]) if "group" in km.table else set(km.median.index)
     assert len(groups) == 3
-    base = baseline_table(c)
-    assert {"Insoles (Insoles / orthotics)", "Insoles (Flat inserts)"} <= set(base.columns)
-    assert base.iloc[0]["Insoles (Flat inserts)"] == str(
-        int((c.participants["intervention"] == "flat_insert").sum())
+    base = baseline_table(c)  # columns keyed by intervention code, labels in attrs
+    assert {"Insoles (Insoles / orthotics)", "Insoles (Flat inserts)"} <= set(
+        base.attrs["arms"].values()
     )
+    n = base.set_index("variable").loc["n"]
+    assert n["flat_insert.a"] == (c.participants["intervention"] == "flat_insert").sum()
+    assert n["orthotics.a"] == (c.participants["intervention"] == "orthotics").sum()
     ae = effects.adverse_events(c)
     assert list(ae["intervention"]) == list(dict.fromkeys(arms["intervention"]))
     assert ae["arm"].is_unique
