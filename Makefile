@@ -5,13 +5,14 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help setup test test-all bench report lab lint format browser references clean
+.PHONY: help setup test test-all bench report screenshots lab lint format browser office references clean
 
 help:
-	@echo "make report    set up the environment and write the demo report to reports/"
+	@echo "make report    set up the environment and write the reports to reports/ (HTML, Word)"
 	@echo "make test      set up the environment and run the default test suite"
 	@echo "make test-all  the full suite, slow calibration tests included"
 	@echo "make bench     performance benchmarks (ratios against baselines in the same run)"
+	@echo "make screenshots  the README's pictures of the reports (needs chromium, soffice, gs)"
 	@echo "make lab       open JupyterLab on notebooks/"
 	@echo "make lint      ruff"
 	@echo "make references  regenerate the R reference values (needs R; see tests/reference/README.md)"
@@ -35,18 +36,50 @@ browser:
 	    echo "chromium could not be installed; the browser test will be skipped"; \
 	  else echo "chromium not found (needs root to install); the browser test will be skipped"; fi; }
 
+# LibreOffice (Debian's libreoffice-writer) for the check that the Word report converts to PDF.
+office:
+	@command -v soffice >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian's libreoffice-writer for the Word report check"; \
+	    (apt-get install -y -qq libreoffice-writer >/dev/null 2>&1 || \
+	     (apt-get update -qq >/dev/null 2>&1 && \
+	      apt-get install -y -qq libreoffice-writer >/dev/null 2>&1)) || \
+	    echo "libreoffice-writer could not be installed; the PDF check will be skipped"; \
+	  else echo "soffice not found (needs root to install); the PDF check will be skipped"; fi; }
+
 # pytest's exit code 5 ("no tests collected") is not a failure.
-test: $(STAMP) browser
+test: $(STAMP) browser office
 	$(BIN)/python -m pytest -m "not slow" -n 2 --dist loadfile $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
-test-all: $(STAMP) browser
+test-all: $(STAMP) browser office
 	$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 bench: $(STAMP)
 	$(BIN)/python -m pytest tests/benchmarks -p no:xdist -p no:randomly -s -q $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
+# The demo report (HTML and Word), and the evidence base's report as a Word document once the
+# evidence base (ks.datasets.evidence) is part of the package.
 report: $(STAMP)
-	$(BIN)/kneestudy demo --output reports/kneestudy-demo.html
+	$(BIN)/kneestudy demo --output reports/kneestudy-demo.html --output reports/kneestudy-demo.docx
+	@if $(BIN)/python -c "import kneestudy.datasets as d; raise SystemExit(not hasattr(d, 'evidence'))"; then \
+	  $(BIN)/python -c "import kneestudy as ks; print('report written to', ks.report.write_docx(ks.datasets.evidence(), 'reports/kneestudy-evidence.docx', command='make report'))"; \
+	else echo "no evidence base in this version (ks.datasets.evidence): reports/kneestudy-evidence.docx not written"; fi
+
+# The README's pictures: the top of the HTML reports (headless Chromium, 1280 px wide)
+# and the first page of the Word report (LibreOffice to PDF, Ghostscript to PNG).
+CHROME_FLAGS := --headless --no-sandbox --disable-gpu --hide-scrollbars --no-first-run
+screenshots: report browser office
+	chromium $(CHROME_FLAGS) --user-data-dir=$$(mktemp -d) --window-size=1280,1500 \
+	  --screenshot=reports/kneestudy-demo.png file://$(CURDIR)/reports/kneestudy-demo.html
+	@if [ -f reports/kneestudy-evidence.html ]; then \
+	  chromium $(CHROME_FLAGS) --user-data-dir=$$(mktemp -d) --window-size=1280,1500 \
+	    --screenshot=reports/kneestudy-evidence.png file://$(CURDIR)/reports/kneestudy-evidence.html; fi
+	@tmp=$$(mktemp -d) && \
+	  soffice -env:UserInstallation=file://$$tmp/lo --headless --convert-to pdf --outdir $$tmp \
+	    reports/kneestudy-demo.docx >/dev/null && \
+	  gs -q -dNOPAUSE -dBATCH -sDEVICE=png16m -r110 -dFirstPage=1 -dLastPage=1 \
+	    -sOutputFile=reports/kneestudy-demo-word.png $$tmp/kneestudy-demo.pdf && \
+	  echo "reports/kneestudy-demo-word.png: page 1 of the Word report"
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/

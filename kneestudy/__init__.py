@@ -37,6 +37,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "survival": ("kneestudy.survival", None),
     "meta": ("kneestudy.meta", None),
     "compare": ("kneestudy.compare", None),
+    "design": ("kneestudy.design", None),
     "plots": ("kneestudy.plots", None),
     "report": ("kneestudy.report", None),
     "schemas": ("kneestudy.schemas", None),

@@ -16,6 +16,32 @@ Examples
 'Insoles / orthotics'
 >>> idea_of("taping+quadriceps_strengthening")
 'physical_therapy'
+
+Components
+----------
+For the comparison of the ideas an arm is the *set of its components*
+(:func:`components_of`): ``glute_strengthening+quadriceps_strengthening`` has
+the components {glute strengthening, quadriceps strengthening}. Codes named
+*inactive* (:data:`INACTIVE`: usual care, wait and see, and the attention
+controls placebo, sham and flat inserts) carry no specific effect and are not
+components; every other code is a component with its own effect (the eight
+ideas, ``quadriceps_strengthening``, ``education``, declared codes).
+
+An alias is a component of its idea: ``taping`` is recorded under the
+physical-therapist idea (the registry says so, and trials of taping test the
+taping a physical therapist applies), so by default ``taping`` counts as the
+``physical_therapy`` component. ``separate_aliases=True`` keeps an alias (and a
+declared code that belongs to an idea) as a component of its own, the
+sensitivity analysis that tests whether taping stands for the whole idea.
+
+>>> components_of("knee_brace+physical_therapy")
+('knee_brace', 'physical_therapy')
+>>> components_of("sham+quadriceps_strengthening")
+('quadriceps_strengthening',)
+>>> components_of("taping"), components_of("taping", separate_aliases=True)
+(('physical_therapy',), ('taping',))
+>>> components_of("flat_insert")
+()
 """
 
 from __future__ import annotations
@@ -26,11 +52,16 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 __all__ = [
+    "ATTENTION_CONTROLS",
     "COMPARATORS",
     "CODE_PATTERN",
     "IDEAS",
     "IDEA_ALIASES",
+    "INACTIVE",
+    "INACTIVE_REFERENCE",
     "Idea",
+    "combination_code",
+    "components_of",
     "idea_of",
     "is_known_code",
     "known_codes",
@@ -162,6 +193,16 @@ COMPARATORS: Mapping[str, str] = MappingProxyType(
 )
 
 
+#: Attention controls: arms that mimic the contact of a treatment without its
+#: specific ingredient. Inactive by default; the sensitivity analyses of the
+#: comparison give each its own component where the network identifies it.
+ATTENTION_CONTROLS: tuple[str, ...] = ("placebo", "sham", "flat_insert")
+#: Codes that carry no specific effect by default (not components).
+INACTIVE: tuple[str, ...] = ("usual_care", "wait_and_see", *ATTENTION_CONTROLS)
+#: Name of the combination with no active component (the common reference).
+INACTIVE_REFERENCE = "inactive"
+
+
 def split_codes(code: str) -> tuple[str, ...]:
     """Split a combined code on ``+`` into its single codes (whitespace trimmed)."""
     return tuple(part.strip() for part in str(code).split("+"))
@@ -228,3 +269,76 @@ def idea_of(code: str) -> str | None:
         if part in IDEA_ALIASES:
             return IDEA_ALIASES[part]
     return None
+
+
+def _component_order(code: str) -> tuple[int, int, str]:
+    if code in IDEAS:
+        return (0, IDEAS[code].number, code)
+    if code in COMPARATORS:
+        return (1, list(COMPARATORS).index(code), code)
+    return (2, 0, code)
+
+
+def components_of(
+    code: str,
+    inactive: Iterable[str] = INACTIVE,
+    ideas_of_declared: Mapping[str, str] | None = None,
+    separate_aliases: bool = False,
+) -> tuple[str, ...]:
+    """The active components of a (possibly combined) arm code.
+
+    Parameters
+    ----------
+    code : str
+        A single code or codes joined by ``+``.
+    inactive : iterable of str
+        Codes without a specific effect (default :data:`INACTIVE`); they are
+        left out.
+    ideas_of_declared : mapping, optional
+        Declared code -> the idea it belongs to (a manifest's
+        ``[codes] my_brace = { label = "...", idea = "knee_brace" }``). Such a
+        code counts as that idea's component, as an alias does.
+    separate_aliases : bool
+        Keep aliases (``taping``) and declared codes of an idea as components
+        of their own instead of their idea's.
+
+    Returns
+    -------
+    tuple of str
+        Distinct components in a fixed order: ideas in registry order, then
+        comparator codes, then other (declared) codes alphabetically. Empty
+        for an arm of inactive codes only.
+
+    Raises
+    ------
+    ValueError
+        When ``ideas_of_declared`` maps a code to something that is not one of
+        the eight ideas.
+    """
+    off = set(inactive)
+    declared = dict(ideas_of_declared or {})
+    bad = {k: v for k, v in declared.items() if v not in IDEAS}
+    if bad:
+        raise ValueError(
+            f"declared codes must belong to one of the eight ideas {list(IDEAS)}; got {bad}"
+        )
+    out: set[str] = set()
+    for part in split_codes(code):
+        if not part or part in off:
+            continue
+        if not separate_aliases:
+            part = IDEA_ALIASES.get(part, declared.get(part, part))
+        out.add(part)
+    return tuple(sorted(out, key=_component_order))
+
+
+def combination_code(components: Iterable[str]) -> str:
+    """Canonical code of a set of components (``a+b``); :data:`INACTIVE_REFERENCE` if empty.
+
+    >>> combination_code(["quadriceps_strengthening", "glute_strengthening"])
+    'glute_strengthening+quadriceps_strengthening'
+    >>> combination_code([])
+    'inactive'
+    """
+    parts = sorted(set(components), key=_component_order)
+    return "+".join(parts) if parts else INACTIVE_REFERENCE

@@ -132,3 +132,79 @@ def make_study(**kwargs) -> Study:
         title="Orthoses vs flat inserts",
     )
     return Study(study_id="test-study", title="A small test study", cohorts=[c1, c2])
+
+
+# -- whole studies for the rendering checks (real analyses, the demo's data) ---
+
+
+def one_trial_study() -> Study:
+    """One three-arm trial of the demo study, on its own."""
+    from kneestudy.datasets import demo_study
+
+    glute = demo_study().cohort("demo-glute")
+    return Study(study_id="one-trial", title=glute.title, cohorts=[glute])
+
+
+def single_arm_study() -> Study:
+    """A single-arm cohort: the gait-retraining arm of the demo's running-form trial."""
+    from kneestudy.datasets import demo_study
+
+    rf = demo_study().cohort("demo-running-form")
+    p = rf.participants[rf.participants["intervention"] == "running_form"]
+    ids = set(p["participant_id"])
+    ae = rf.adverse_events
+    cohort = dataclasses.replace(
+        rf,
+        manifest=dataclasses.replace(
+            rf.manifest,
+            design="single_arm",
+            comparator=None,
+            cohort_id="gait-case-series",
+            title="Gait retraining case series (synthetic)",
+        ),
+        participants=p.reset_index(drop=True),
+        visits=rf.visits[rf.visits["participant_id"].isin(ids)].reset_index(drop=True),
+        adverse_events=None if ae is None else ae[ae["participant_id"].isin(ids)],
+        path=None,
+        report=None,
+    )
+    return Study(study_id="single-arm", title=cohort.title, cohorts=[cohort])
+
+
+#: Hand-made RoB 2 judgements and search counts for the literature-only stand-in:
+#: test inputs only, not anyone's assessment of these papers.
+_ROB = ("low", "some_concerns", "high", "low", "no_information")
+
+
+def literature_study() -> Study:
+    """A study with no cohorts: the demo's published rows, with made-up RoB 2 domains and
+    PRISMA counts (the shape of the evidence base's report)."""
+    from kneestudy.datasets import demo_study
+
+    demo = demo_study()
+    c = demo.contrasts.copy()
+    a = demo.arm_summaries.copy()
+    ids = list(dict.fromkeys([*c["study_id"], *a["study_id"]]))
+    domains = ("randomisation", "deviations", "missing_data", "measurement", "selection")
+    for frame in (c, a):
+        for j, col in enumerate(domains):
+            frame[col] = [_ROB[(ids.index(s) + j) % len(_ROB)] for s in frame["study_id"]]
+        frame["risk_of_bias"] = [("low", "some_concerns", "high")[ids.index(s) % 3]
+                                 for s in frame["study_id"]]  # fmt: skip
+    prisma = {
+        "identified": {"Databases": 212, "Registers": 19},
+        "removed": {"Duplicates": 47},
+        "excluded_screening": 128,
+        "not_retrieved": 3,
+        "excluded": {"Not randomised": 21, "No usable numbers": 9, "Wrong population": 9},
+        "studies_included": len(ids),
+        "reports_included": 14,
+    }
+    return Study(
+        study_id="published",
+        title="What the published trials say (test stand-in)",
+        cohorts=[],
+        contrasts=c,
+        arm_summaries=a,
+        metadata={"prisma": prisma},
+    )

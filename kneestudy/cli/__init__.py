@@ -22,7 +22,15 @@ EXIT_INVALID = 1
 EXIT_USAGE = 2
 
 #: Subcommand modules, in the order ``--help`` lists them.
-SUBCOMMANDS: tuple[str, ...] = ("validate", "simulate", "analyze", "report", "demo", "schemas")
+SUBCOMMANDS: tuple[str, ...] = (
+    "validate",
+    "simulate",
+    "analyze",
+    "power",
+    "report",
+    "demo",
+    "schemas",
+)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -34,6 +34,8 @@ def _jsonable(value: Any) -> Any:
 
     if isinstance(value, AnalysisError):
         return {"error": str(value)}
+    if isinstance(value, dict):  # e.g. one result (or AnalysisError) per treatment arm
+        return {str(k): _jsonable(v) for k, v in value.items()}
     if hasattr(value, "to_dict") and not isinstance(value, (pd.DataFrame, pd.Series)):
         return to_jsonable(value.to_dict())
     return to_jsonable(value)
@@ -92,9 +94,10 @@ def run(args: argparse.Namespace) -> int:
     if "error" in cmp:
         print(f"  comparison of the ideas: not computed: {cmp['error']}")
     else:
+        when = cmp.get("window_label") or f"at week {cmp.get('week', 12):g}"
         print(
-            f"  {cmp.get('measure', 'effect')} in {cmp.get('outcome', args.outcome)} at week "
-            f"{cmp.get('week', 12):g} vs {cmp.get('reference', 'control')} (95% CI):"
+            f"  {cmp.get('measure', 'effect')} in {cmp.get('outcome', args.outcome)} {when} vs "
+            f"{cmp.get('reference_label') or cmp.get('reference', 'control')} (95% CI):"
         )
         for row in cmp.get("table", []):
             est = row.get("estimate")

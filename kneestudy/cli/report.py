@@ -1,19 +1,87 @@
-"""``kneestudy report STUDY_DIR --output FILE``: the self-contained HTML report."""
+"""``kneestudy report STUDY_DIR --output FILE [--output FILE] [--format html|docx] [--figures DIR]``.
+
+The report is built once and written to every ``--output``: its format comes
+from the file's suffix (``.html``, ``.docx``), or from ``--format`` for one
+output with another suffix. ``--figures DIR`` also writes every figure as SVG
+and 300 dpi PNG under its stable name.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+#: File suffix -> report format.
+SUFFIXES = {".html": "html", ".htm": "html", ".docx": "docx"}
+FORMATS = ("html", "docx")
+
+
+def add_output_options(p: argparse.ArgumentParser, *, default: str | None = None) -> None:
+    """``--output`` (repeatable), ``--format`` and ``--figures``: shared by ``report`` and ``demo``."""
+    p.add_argument(
+        "-o",
+        "--output",
+        action="append",
+        required=default is None,
+        metavar="FILE",
+        help="file to write: .html (self-contained report) or .docx (Word); may be given "
+        "more than once" + (f" (default {default})" if default else ""),
+    )
+    p.add_argument(
+        "--format",
+        choices=FORMATS,
+        default=None,
+        help="format of an output whose suffix names none (default: from the suffix)",
+    )
+    p.add_argument(
+        "--figures",
+        metavar="DIR",
+        default=None,
+        help="also write every figure as DIR/<name>.svg and DIR/<name>.png (300 dpi)",
+    )
+
+
+def output_plan(args: argparse.Namespace, default: str | None = None) -> dict[str, Any] | None:
+    """``{"html": path, "docx": path, "figures": dir}`` from the options, or None (usage error).
+
+    Prints the error; the caller returns exit code 2.
+    """
+    outputs = list(args.output or ([default] if default else []))
+    plan: dict[str, Any] = {}
+    for out in outputs:
+        known = SUFFIXES.get(Path(out).suffix.lower())
+        if known and args.format and args.format != known:
+            return _usage(f"--format {args.format} contradicts the output file {out}")
+        fmt = known or args.format
+        if fmt is None:
+            return _usage(
+                f"cannot tell the format of {out}: name it .html or .docx, or give --format"
+            )
+        if fmt in plan:
+            return _usage(f"two {fmt} outputs ({plan[fmt]}, {out}); give one of each at most")
+        plan[fmt] = out
+    if args.figures is not None:
+        plan["figures"] = args.figures
+    return plan
+
+
+def _usage(message: str) -> None:
+    print(f"kneestudy: error: {message}", file=sys.stderr)
+    return None
 
 
 def add_parser(sub) -> None:
     p = sub.add_parser(
         "report",
-        help="write the HTML report of a study folder",
+        help="write the report of a study folder (HTML or Word)",
         description="Validate and analyse a study folder (study.toml) or a single cohort "
-        "folder and write one self-contained HTML file. Exit 1 when the data fail validation.",
+        "folder and write its report: one self-contained HTML file and/or a Word document, "
+        "and optionally every figure as SVG and PNG. Exit 1 when the data fail validation.",
     )
     p.add_argument("path", metavar="STUDY_DIR", help="study folder (or a cohort folder)")
-    p.add_argument("-o", "--output", required=True, metavar="FILE", help="HTML file to write")
+    add_output_options(p)
     p.add_argument("--outcome", default="pain", choices=("pain", "akps"))
     p.add_argument(
         "--week", type=float, default=None, help="week of the effects (default: primary week)"
@@ -28,33 +96,61 @@ def command_line(*words: object) -> str:
     return "kneestudy " + " ".join(shlex.quote(str(w)) for w in words if w is not None)
 
 
-def run(args: argparse.Namespace) -> int:
-    from kneestudy.cli._load import load_any
-    from kneestudy.cli._progress import progress_bar
-    from kneestudy.report import write_html
+def output_words(args: argparse.Namespace, plan: dict[str, Any]) -> list[str]:
+    """The output options as words of the command line (for provenance)."""
+    words: list[str] = []
+    for fmt in FORMATS:
+        if fmt in plan:
+            words += ["--output", str(plan[fmt])]
+    if args.format:
+        words += ["--format", args.format]
+    if "figures" in plan:
+        words += ["--figures", str(plan["figures"])]
+    return words
 
-    study = load_any(args.path)
-    if study is None:
-        return 2
-    update, close = progress_bar("report")
+
+def write_outputs(study: Any, plan: dict[str, Any], *, label: str, **options: Any) -> None:
+    """Build the report once, write every output in ``plan``, say what was written."""
+    from kneestudy.cli._progress import progress_bar
+    from kneestudy.report import write
+
+    update, close = progress_bar(label)
     try:
-        out = write_html(
+        written = write(
             study,
-            args.output,
-            outcome=args.outcome,
-            week=args.week,
-            command=command_line(
-                "report",
-                args.path,
-                "--output",
-                args.output,
-                "--outcome",
-                args.outcome,
-                *(("--week", f"{args.week:g}") if args.week is not None else ()),
-            ),
+            html=plan.get("html"),
+            docx=plan.get("docx"),
+            figures=plan.get("figures"),
             progress=update,
+            **options,
         )
     finally:
         close()
-    print(f"report written to {out}")
+    for fmt in FORMATS:
+        if fmt in written:
+            print(f"report written to {written[fmt]}")
+    if "figures" in written:
+        print(f"{len(written['figures'])} figure files written to {plan['figures']}")
+
+
+def run(args: argparse.Namespace) -> int:
+    from kneestudy.cli._load import load_any
+
+    plan = output_plan(args)
+    if plan is None:
+        return 2
+    study = load_any(args.path)
+    if study is None:
+        return 2
+    command = command_line(
+        "report",
+        args.path,
+        *output_words(args, plan),
+        "--outcome",
+        args.outcome,
+        *(("--week", f"{args.week:g}") if args.week is not None else ()),
+    )
+    write_outputs(
+        study, plan, label="report", outcome=args.outcome, week=args.week, command=command
+    )
     return 0

@@ -53,6 +53,31 @@ DESIGNS = ("parallel", "crossover", "cluster")
 RATIOS = {"OR": "logOR", "RR": "logRR", "HR": "logHR"}
 MEASURE_OF = {"MD": "MD", "SMD": "SMD", **RATIOS}
 _NUMBER = re.compile(r"\d+(?:[.,\u00b7]\d+)*|[.\u00b7]\d+")
+_UNITS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen "
+          "fourteen fifteen sixteen seventeen eighteen nineteen").split()  # fmt: skip
+_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+_WORD = re.compile(
+    r"\b(?:("
+    + "|".join(_TENS)
+    + r")(?:[-\s]("
+    + "|".join(_UNITS[1:10])
+    + r"))?|("
+    + "|".join(_UNITS)
+    + r"))\b",
+    re.IGNORECASE,
+)
+
+
+def _word_numbers(quote: str) -> list[float]:
+    """Whole numbers below 100 written as English words ("Forty-nine patients")."""
+    out = []
+    for tens, unit, single in _WORD.findall(quote):
+        if single:
+            out.append(float(_UNITS.index(single.lower())))
+        else:
+            out.append(10.0 * (_TENS.index(tens.lower()) + 2) + (
+                _UNITS.index(unit.lower()) if unit else 0))  # fmt: skip
+    return out
 
 
 @dataclass(frozen=True)
@@ -87,9 +112,10 @@ def numbers_in(quote: str) -> list[float]:
     point (``P = .30``) is read as ``0.30``; a comma between groups of three
     digits is read both as a thousands separator and as a decimal comma.
     Signs are not read: a published difference may be printed as comparator
-    minus treatment, and ranges use dashes.
+    minus treatment, and ranges use dashes. Whole numbers below 100 written
+    as words ("Forty-nine patients") are read too.
     """
-    out: list[float] = []
+    out: list[float] = _word_numbers(quote)
     for tok in _NUMBER.findall(quote):
         tok = tok.replace("\u00b7", ".")
         if tok.startswith("."):

@@ -116,11 +116,19 @@ def check_trials(trials: dict[str, dict[str, Any]]) -> list[Problem]:
     """Every problem of every trial file (fields, codes, quote test), in file order."""
     problems: list[Problem] = []
     ids: dict[str, str] = {}
+    declared: dict[str, tuple[str, Any]] = {}
     for name, trial in trials.items():
         if "_error" in trial:
             problems.append(Problem(name, "", "", trial["_error"]))
             continue
         problems.extend(TrialChecker(name, trial).check())
+        for code, spec in (trial.get("codes") or {}).items():
+            if code in declared and declared[code][1] != spec:
+                problems.append(Problem(name, "codes", code, (
+                    f"code {code!r} is declared differently in {declared[code][0]} "
+                    f"({declared[code][1]!r}); codes are shared by the whole evidence base, "
+                    "so use another code or the same declaration")))  # fmt: skip
+            declared.setdefault(code, (name, spec))
         sid = trial.get("study_id")
         if isinstance(sid, str) and sid in ids:
             problems.append(Problem(name, "", "study_id", f"study_id {sid!r} is also {ids[sid]}"))

@@ -93,7 +93,7 @@ def at_week(
     """Rows of ``cohort.long(outcome)`` at ``week`` for arms ``codes`` with y, baseline
     (and ``extra`` columns) present. Returns (frame, number of participants
     of those arms left out for a missing value)."""
-    long = cohort.long(outcome)
+    long = _with_columns(cohort, cohort.long(outcome), extra)
     long = long[long["intervention"].isin(codes)]
     wk = long[np.isclose(long["week"].astype(float), week)]
     p = cohort.participants
@@ -102,6 +102,15 @@ def at_week(
     d = wk.dropna(subset=need).copy()
     d = d.rename(columns={outcome: "y"})
     return d.reset_index(drop=True), n_arms - len(d)
+
+
+def _with_columns(cohort, long: pd.DataFrame, columns) -> pd.DataFrame:
+    """``long`` with participant columns it lacks (``Cohort.long`` keeps the schema's)."""
+    more = [c for c in columns if c not in long.columns and c in cohort.participants.columns]
+    if not more:
+        return long
+    return long.merge(cohort.participants[["participant_id", *more]], on="participant_id",
+                      how="left")  # fmt: skip
 
 
 def check_arm_data(d: pd.DataFrame, codes: list[str], week: float, outcome: str, col: str = "y"):

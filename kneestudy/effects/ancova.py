@@ -11,6 +11,7 @@ residual degrees of freedom as ``lmtest::coeftest`` does.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -28,7 +29,8 @@ from kneestudy.effects._common import (
 from kneestudy.effects.results import EffectResult
 from kneestudy.errors import AnalysisError
 
-__all__ = ["ancova", "mean_difference", "ols", "pooled_baseline_sd"]
+__all__ = ["ancova", "covariate_columns", "first_follow_up", "immediate_effect", "mean_difference", "ols",
+           "pooled_baseline_sd"]  # fmt: skip
 
 _ROBUST = (None, "HC0", "HC1", "HC2", "HC3")
 
@@ -95,12 +97,15 @@ def pooled_baseline_sd(cohort, outcome: str, codes: Sequence[str]) -> float:
     return float(np.sqrt(((n[ok] - 1) * v[ok]).sum() / dfs))
 
 
-def _design(d: pd.DataFrame, codes: list[str], covariates: Sequence[str]) -> tuple:
-    cols = [np.ones(len(d)), d["baseline"].to_numpy(float)]
-    names = ["(Intercept)", "baseline"]
-    for c in codes[:-1]:
-        cols.append((d["intervention"] == c).to_numpy(float))
-        names.append(f"arm{c}")
+def covariate_columns(d: pd.DataFrame, covariates: Sequence[str]) -> tuple[list, list[str]]:
+    """Model-matrix columns of participant covariates, as R codes them.
+
+    Numbers enter as they are; a categorical, text or boolean column gives a
+    0/1 column per level but the first (R's ``contr.treatment``), levels in
+    the declared order of a categorical (those present), else sorted, named
+    ``<column><level>`` as R names them.
+    """
+    cols, names = [], []
     for cov in covariates:
         s = d[cov]
         if isinstance(s.dtype, pd.CategoricalDtype) or s.dtype == object or s.dtype == bool:
@@ -115,7 +120,17 @@ def _design(d: pd.DataFrame, codes: list[str], covariates: Sequence[str]) -> tup
         else:
             cols.append(s.to_numpy(float))
             names.append(cov)
-    return np.column_stack(cols), names
+    return cols, names
+
+
+def _design(d: pd.DataFrame, codes: list[str], covariates: Sequence[str]) -> tuple:
+    cols = [np.ones(len(d)), d["baseline"].to_numpy(float)]
+    names = ["(Intercept)", "baseline"]
+    for c in codes[:-1]:
+        cols.append((d["intervention"] == c).to_numpy(float))
+        names.append(f"arm{c}")
+    more, more_names = covariate_columns(d, covariates)
+    return np.column_stack(cols + more), names + more_names
 
 
 def ancova(
@@ -213,6 +228,42 @@ def ancova(
         sd=pooled_baseline_sd(cohort, outcome, codes),
         sd_name="pooled within-arm SD of baseline (all arms)",
     )
+
+
+def first_follow_up(cohort, outcome: str = "pain") -> float:
+    """The first post-baseline week at which ``outcome`` was recorded."""
+    check_outcome(cohort, outcome)
+    v = cohort.visits
+    weeks = sorted(set(v.loc[(v["week"] > 0) & v[outcome].notna(), "week"].astype(float)))
+    if not weeks:
+        raise AnalysisError(f"cohort {cohort.cohort_id!r} has no post-baseline {outcome!r} value")
+    return weeks[0]
+
+
+def immediate_effect(
+    cohort,
+    outcome: str = "pain",
+    treatment: str | None = None,
+    level: float = 0.95,
+) -> EffectResult:
+    """The effect at the first follow-up visit: does a treatment help at once?
+
+    The seed text says a helpful brace helps at once. This is
+    :func:`ancova` at the cohort's first post-baseline visit
+    (:func:`first_follow_up`), labelled as the immediate effect; the
+    responders at that visit are ``responders(cohort, week=first_follow_up(cohort))``.
+
+    Examples
+    --------
+    >>> import kneestudy as ks
+    >>> c = ks.datasets.demo_study().cohort("demo-knee-brace")
+    >>> r = ks.effects.immediate_effect(c)
+    >>> r.week
+    2.0
+    """
+    week = first_follow_up(cohort, outcome)
+    res = ancova(cohort, outcome, week, treatment=treatment, level=level)
+    return replace(res, method=f"immediate effect (first follow-up, week {week:g}): {res.method}")
 
 
 def _effect(

@@ -14,7 +14,19 @@ from kneestudy.errors import AnalysisError
 
 __all__ = ["MEASURES", "escalc", "hedges_correction"]
 
-MEASURES: tuple[str, ...] = ("MD", "SMD", "SMDH", "SMCC", "RR", "OR", "RD")
+MEASURES: tuple[str, ...] = (
+    "MD",
+    "SMD",
+    "SMDH",
+    "SMCC",
+    "ROM",
+    "RR",
+    "OR",
+    "PETO",
+    "RD",
+    "ZCOR",
+    "PLO",
+)
 
 
 def hedges_correction(m: np.ndarray) -> np.ndarray:
@@ -62,6 +74,8 @@ def escalc(
     di=None,
     ni=None,
     ri=None,
+    xi=None,
+    mi=None,
     to: str = "only0",
     add: float = 0.5,
     vtype: str = "LS",
@@ -85,6 +99,10 @@ def escalc(
         Bonett's heteroscedastic SMD: :math:`s = \sqrt{(s_1^2+s_2^2)/2}`,
         :math:`y = c(m)(\bar x_1-\bar x_2)/s`, variance of Bonett (2009)
         times :math:`c(m)^2`.
+    ROM
+        Log ratio of means :math:`y = \log(\bar x_1/\bar x_2)`,
+        :math:`v = s_1^2/(n_1\bar x_1^2) + s_2^2/(n_2\bar x_2^2)` (means must
+        be positive; Hedges, Gurevitch & Curtis 1999).
     SMCC
         Standardised mean change of one group with change-score
         standardisation: ``m1i``/``sd1i`` at follow-up, ``m2i``/``sd2i`` at
@@ -95,13 +113,25 @@ def escalc(
         Log risk ratio / log odds ratio from a 2×2 table (``ai, bi, ci, di`` or
         ``ai, n1i, ci, n2i``): :math:`v = 1/a - 1/n_1 + 1/c - 1/n_2` and
         :math:`v = 1/a + 1/b + 1/c + 1/d`.
+    PETO
+        Peto's one-step log odds ratio: with :math:`N = n_1 + n_2`,
+        :math:`E = n_1 (a+c)/N` and hypergeometric variance
+        :math:`V = (a+c)(b+d) n_1 n_2 / (N^2 (N-1))`,
+        :math:`y = (a - E)/V`, :math:`v = 1/V` (Yusuf et al. 1985).
     RD
         Risk difference :math:`p_1 - p_2`,
         :math:`v = p_1(1-p_1)/n_1 + p_2(1-p_2)/n_2`.
+    ZCOR
+        Fisher's r-to-z transformed correlation of ``ri`` in ``ni`` pairs:
+        :math:`y = \operatorname{atanh}(r)`, :math:`v = 1/(n-3)`.
+    PLO
+        Log odds of one proportion, ``xi`` events of ``ni`` (or ``xi`` and
+        non-events ``mi``): :math:`y = \log(x/(n-x))`, :math:`v = 1/x + 1/(n-x)`.
 
     Zero cells (``to="only0"``, metafor's default): ``add`` (1/2) is added to
-    every cell of a table with a zero cell, for RR, OR and RD alike. ``to``
-    may also be ``"all"``, ``"if0all"`` or ``"none"``.
+    every cell of a table with a zero cell, for RR, OR, PETO and RD alike
+    (and to events and non-events for PLO). ``to`` may also be ``"all"``,
+    ``"if0all"`` or ``"none"``.
 
     Returns
     -------
@@ -112,7 +142,9 @@ def escalc(
     ----------
     Viechtbauer W. Conducting meta-analyses in R with the metafor package.
     J Stat Softw 2010;36(3). Hedges LV. J Educ Stat 1981;6:107–28.
-    Bonett DG. Psychol Methods 2009;14:225–38.
+    Bonett DG. Psychol Methods 2009;14:225–38. Hedges LV, Gurevitch J, Curtis
+    PS. Ecology 1999;80:1150–6. Yusuf S, Peto R, Lewis J, Collins R, Sleight P.
+    Prog Cardiovasc Dis 1985;27:335–71.
 
     Examples
     --------
@@ -130,10 +162,10 @@ def escalc(
         raise AnalysisError(f"to must be 'only0', 'all', 'if0all' or 'none', got {to!r}")
     g = {k: _col(k, v, data) for k, v in dict(
         m1i=m1i, sd1i=sd1i, n1i=n1i, m2i=m2i, sd2i=sd2i, n2i=n2i,
-        ai=ai, bi=bi, ci=ci, di=di, ni=ni, ri=ri,
+        ai=ai, bi=bi, ci=ci, di=di, ni=ni, ri=ri, xi=xi, mi=mi,
     ).items()}  # fmt: skip
     with np.errstate(divide="ignore", invalid="ignore"):
-        if measure in ("MD", "SMD", "SMDH"):
+        if measure in ("MD", "SMD", "SMDH", "ROM"):
             cols = {k: g[k] for k in ("m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i")}
             _need(measure, **cols)
             m1, s1, n1, m2, s2, n2 = cols.values()
@@ -142,6 +174,15 @@ def escalc(
             if measure == "MD":
                 yi = m1 - m2
                 vi = s1**2 / n1 + s2**2 / n2
+            elif measure == "ROM":
+                bad = (m1 <= 0) | (m2 <= 0)
+                if bad.any():
+                    raise AnalysisError(
+                        "the ratio of means needs positive means; zero or negative at rows "
+                        f"{np.flatnonzero(bad).tolist()}"
+                    )
+                yi = np.log(m1 / m2)
+                vi = s1**2 / (n1 * m1**2) + s2**2 / (n2 * m2**2)
             elif measure == "SMD":
                 mi = n1 + n2 - 2
                 sp = np.sqrt(((n1 - 1) * s1**2 + (n2 - 1) * s2**2) / mi)
@@ -166,6 +207,30 @@ def escalc(
             _positive(sdd, "SD of the change")
             yi = hedges_correction(n - 1) * (m1 - m2) / sdd
             vi = 1 / n + yi**2 / (2 * n)
+        elif measure == "ZCOR":
+            cols = {k: g[k] for k in ("ri", "ni")}
+            _need(measure, **cols)
+            r, n = cols.values()
+            if (np.abs(r) >= 1).any():
+                raise AnalysisError("correlations must lie strictly between -1 and 1 for ZCOR")
+            if (n <= 3).any():
+                raise AnalysisError("ZCOR needs more than 3 pairs (its variance is 1/(n - 3))")
+            yi = np.arctanh(r)
+            vi = 1 / (n - 3)
+        elif measure == "PLO":
+            x = g["xi"]
+            m = g["mi"] if g["mi"] is not None else (None if g["ni"] is None else g["ni"] - x)
+            if x is None or m is None:
+                raise AnalysisError("measure 'PLO' needs xi and ni (or xi and mi)")
+            _need(measure, xi=x, mi=m)
+            if (x < 0).any() or (m < 0).any():
+                raise AnalysisError("counts must be ≥ 0 (events ≤ group size)")
+            if ((x + m) == 0).any():
+                raise AnalysisError("a group of size 0 has no proportion")
+            tab = _add_zero(np.array([x, m], float), to, add)
+            x, m = tab
+            yi = np.log(x / m)
+            vi = 1 / x + 1 / m
         else:
             a, c = g["ai"], g["ci"]
             if g["bi"] is not None and g["di"] is not None:
@@ -180,14 +245,7 @@ def escalc(
             tab = np.array([a, b, c, d], float)
             if ((tab[0] + tab[1]) == 0).any() or ((tab[2] + tab[3]) == 0).any():
                 raise AnalysisError("a group of size 0 has no risk")
-            zero = (tab == 0).any(axis=0)
-            if to == "all":
-                tab = tab + add
-            elif to == "only0":
-                tab = tab + add * zero
-            elif to == "if0all" and zero.any():
-                tab = tab + add
-            a, b, c, d = tab
+            a, b, c, d = _add_zero(tab, to, add)
             n1, n2 = a + b, c + d
             p1, p2 = a / n1, c / n2
             if measure == "RR":
@@ -196,6 +254,12 @@ def escalc(
             elif measure == "OR":
                 yi = np.log(a * d / (b * c))
                 vi = 1 / a + 1 / b + 1 / c + 1 / d
+            elif measure == "PETO":
+                n = n1 + n2
+                e = (a + c) * n1 / n
+                v = (a + c) * (b + d) * (n1 / n) * (n2 / n) / (n - 1)
+                yi = (a - e) / v
+                vi = 1 / v
             else:
                 yi = p1 - p2
                 vi = p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2
@@ -205,6 +269,18 @@ def escalc(
             raise AnalysisError("data and the effect sizes differ in length")
         out = pd.concat([data.reset_index(drop=True), out], axis=1)
     return out
+
+
+def _add_zero(tab: np.ndarray, to: str, add: float) -> np.ndarray:
+    """metafor's zero-cell handling: ``add`` to every cell of a table (column) with a zero."""
+    zero = (tab == 0).any(axis=0)
+    if to == "all":
+        return tab + add
+    if to == "only0":
+        return tab + add * zero
+    if to == "if0all" and zero.any():
+        return tab + add
+    return tab
 
 
 def _positive(sd: np.ndarray, what: str) -> None:

@@ -32,7 +32,7 @@ import numpy as np
 
 from kneestudy.errors import AnalysisError
 
-__all__ = ["STRUCTURES", "CovarianceStructure", "structure"]
+__all__ = ["STRUCTURES", "CovarianceStructure", "numeric_jacobian", "structure"]
 
 STRUCTURES: tuple[str, ...] = (
     "unstructured",
@@ -119,23 +119,34 @@ class CovarianceStructure:
         truncation error O(h²) ≈ 1e-12 relative) for the others.
         """
         V = self.V
-        out = np.empty((self.n_params, V, V))
         if self.kind == "unstructured":
             L = np.zeros((V, V))
             L[self._tril] = theta
             d = np.diag_indices(V)
             L[d] = np.exp(L[d])
-            for j, (a, b) in enumerate(zip(*self._tril, strict=True)):
-                dL = np.zeros((V, V))
-                dL[a, b] = L[a, b] if a == b else 1.0
-                M = dL @ L.T
-                out[j] = M + M.T
-            return out
-        for j in range(self.n_params):
-            e = np.zeros(self.n_params)
-            e[j] = h
-            out[j] = (self.matrix(theta + e) - self.matrix(theta - e)) / (2 * h)
-        return out
+            a, b = self._tril
+            s = np.where(a == b, L[a, b], 1.0)
+            # dL = s e_a e_b': M = dL L' has row a equal to s L[:, b]
+            M = np.zeros((self.n_params, V, V))
+            M[np.arange(self.n_params), a, :] = s[:, None] * L[:, b].T
+            return M + M.transpose(0, 2, 1)
+        return numeric_jacobian(self.matrix, theta, h)
+
+    def grad(self, theta: np.ndarray, G: np.ndarray) -> np.ndarray:
+        """Chain rule: d f/dθ from the (symmetric) gradient ``G`` = d f/dΣ.
+
+        For the log-Cholesky factor L: d f/dL = 2 G L, times L_aa on the
+        (log) diagonal; otherwise through :meth:`jacobian`.
+        """
+        if self.kind == "unstructured":
+            L = np.zeros((self.V, self.V))
+            L[self._tril] = theta
+            d = np.diag_indices(self.V)
+            L[d] = np.exp(L[d])
+            GL = 2.0 * (G @ L)
+            GL[d] *= L[d]
+            return GL[self._tril]
+        return np.einsum("jab,ab->j", self.jacobian(theta), G)
 
     def start(self, S: np.ndarray) -> np.ndarray:
         """Starting values from a (positive-definite) moment estimate ``S``."""
@@ -160,6 +171,19 @@ class CovarianceStructure:
             if self.n_cor:
                 z[0] = np.arctanh(max(r, 0.0))
         return np.concatenate([logsd, z[: self.n_cor]])
+
+
+def numeric_jacobian(matrix, theta: np.ndarray, h: float = 1e-6) -> np.ndarray:
+    """dΣ/dθ (n_params, V, V) of ``matrix(theta)`` by central differences (error O(h²))."""
+    theta = np.asarray(theta, float)
+    k = theta.size
+    first = matrix(theta)
+    out = np.empty((k, *first.shape))
+    for j in range(k):
+        e = np.zeros(k)
+        e[j] = h
+        out[j] = (matrix(theta + e) - matrix(theta - e)) / (2 * h)
+    return out
 
 
 def structure(name: str, V: int) -> CovarianceStructure:

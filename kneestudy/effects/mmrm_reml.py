@@ -22,12 +22,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import linalg, optimize
+from scipy import optimize
 
 from kneestudy.effects.mmrm_covariance import CovarianceStructure
 from kneestudy.errors import AnalysisError
 
-__all__ = ["Pattern", "REMLFit", "build_patterns", "fit_reml"]
+__all__ = ["Pattern", "REMLFit", "build_patterns", "fit_reml", "newton_refit", "objective"]
 
 
 @dataclass
@@ -98,41 +98,93 @@ class REMLFit:
 
 
 class _Objective:
+    """−2ℓ_R and its gradient, all patterns at once.
+
+    Each pattern's statistics are embedded in the full V visits (zero on the
+    visits it lacks) and its covariance block padded with the identity there,
+    so that the Cholesky factors, inverses and contractions of every pattern
+    are single batched numpy calls: the padded matrix is block diagonal, its
+    inverse is the pattern's inverse beside the identity, and its log
+    determinant is the pattern's.
+    """
+
     def __init__(self, patterns: list[Pattern], cov: CovarianceStructure, P: int) -> None:
         self.patterns = patterns
         self.cov = cov
         self.P = P
+        V = cov.V
+        k = len(patterns)
+        self.mask = np.zeros((k, V), bool)
+        T = np.zeros((k, P * P, V, V))
+        U = np.zeros((k, P, V, V))
+        Y = np.zeros((k, V, V))
+        for j, pt in enumerate(patterns):
+            ix = np.ix_(pt.idx, pt.idx)
+            kk = pt.idx.size
+            self.mask[j, pt.idx] = True
+            T[j][(slice(None), *ix)] = pt.T.reshape(P * P, kk, kk)
+            U[j][(slice(None), *ix)] = pt.U.reshape(P, kk, kk)
+            Y[j][ix] = pt.Y
+        self.M2 = self.mask[:, :, None] & self.mask[:, None, :]
+        self.pad = np.eye(V)[None] * ~self.mask[:, None, :]
+        self.n = np.array([pt.n for pt in patterns], float)
+        # (P², k·V²) and (P, k·V²): pattern j occupies columns j·V² .. (j+1)·V²
+        self.Tflat = T.reshape(k, P * P, V * V).transpose(1, 0, 2).reshape(P * P, k * V * V)
+        self.Uflat = U.reshape(k, P, V * V).transpose(1, 0, 2).reshape(P, k * V * V)
+        self.Y = Y
+        self._last: tuple[np.ndarray, dict] | None = None
+
+    def adjust(self, j: int, X: np.ndarray, y: np.ndarray, vis: np.ndarray, sign: float) -> None:
+        """Add (``sign`` = 1) or remove (−1) one participant of pattern ``j`` in place.
+
+        ``X`` (k × P) and ``y`` (k) are the participant's rows at visits ``vis``.
+        Used by the jackknife: remove, refit, add back, with no copy of the
+        statistics.
+        """
+        V, P = self.cov.V, self.P
+        E = np.zeros((X.shape[0], V))
+        E[np.arange(X.shape[0]), vis] = 1.0
+        Xv = E.T @ X  # (V, P): the participant's rows placed at their visits
+        yv = E.T @ y
+        cols = slice(j * V * V, (j + 1) * V * V)
+        self.Tflat[:, cols] += sign * np.einsum("ap,bq->pqab", Xv, Xv).reshape(P * P, V * V)
+        self.Uflat[:, cols] += sign * np.einsum("ap,b->pab", Xv, yv).reshape(P, V * V)
+        self.Y[j] += sign * np.outer(yv, yv)
+        self.n[j] += sign
+        self._last = None
 
     def pieces(self, theta: np.ndarray) -> dict | None:
+        if self._last is not None and np.array_equal(self._last[0], theta):
+            return self._last[1]
         S = self.cov.matrix(theta)
         P = self.P
-        XtWX = np.zeros((P, P))
-        XtWy = np.zeros(P)
-        yWy = 0.0
-        logdet = 0.0
-        Ws = []
-        for pt in self.patterns:
-            Sp = S[np.ix_(pt.idx, pt.idx)]
-            try:
-                cf = linalg.cho_factor(Sp, lower=True)
-            except linalg.LinAlgError:
-                return None
-            W = linalg.cho_solve(cf, np.eye(len(pt.idx)))
-            Ws.append(W)
-            logdet += pt.n * 2.0 * np.sum(np.log(np.diag(cf[0])))
-            w = W.ravel()
-            XtWX += (pt.T @ w).reshape(P, P)
-            XtWy += pt.U @ w
-            yWy += float(np.sum(W * pt.Y))
-        XtWX = (XtWX + XtWX.T) / 2
+        Sb = np.where(self.M2, S[None], 0.0) + self.pad
         try:
-            cx = linalg.cho_factor(XtWX, lower=True)
-        except linalg.LinAlgError:
+            L = np.linalg.cholesky(Sb)
+        except np.linalg.LinAlgError:
             return None
-        C = linalg.cho_solve(cx, np.eye(P))
+        Li = np.linalg.inv(L)
+        W = np.matmul(Li.transpose(0, 2, 1), Li) * self.M2  # zero outside the pattern
+        logdet = 2.0 * float(self.n @ np.log(np.diagonal(L, axis1=1, axis2=2)).sum(axis=1))
+        w = W.ravel()
+        XtWX = (self.Tflat @ w).reshape(P, P)
+        XtWy = self.Uflat @ w
+        yWy = float(np.sum(W * self.Y))
+        try:
+            Lx = np.linalg.cholesky((XtWX + XtWX.T) / 2)
+        except np.linalg.LinAlgError:
+            return None
+        Lxi = np.linalg.inv(Lx)
+        C = Lxi.T @ Lxi
         beta = C @ XtWy
-        f = logdet + 2.0 * np.sum(np.log(np.diag(cx[0]))) + yWy - beta @ XtWy
-        return {"f": float(f), "beta": beta, "C": C, "W": Ws, "S": S}
+        f = logdet + 2.0 * float(np.sum(np.log(np.diag(Lx)))) + yWy - beta @ XtWy
+        pc = {"f": float(f), "beta": beta, "C": C, "Wb": W, "S": S}
+        self._last = (np.array(theta, float, copy=True), pc)
+        return pc
+
+    def pattern_W(self, pc: dict) -> list[np.ndarray]:
+        """Per-pattern inverse covariance blocks (k × k), as REMLFit.W keeps them."""
+        return [pc["Wb"][j][np.ix_(pt.idx, pt.idx)] for j, pt in enumerate(self.patterns)]
 
     def value(self, theta: np.ndarray) -> float:
         pc = self.pieces(theta)
@@ -141,25 +193,21 @@ class _Objective:
     def grad_sigma(self, pc: dict) -> np.ndarray:
         """d(-2ℓ_R)/dΣ (V × V, entrywise)."""
         V = self.cov.V
-        G = np.zeros((V, V))
-        beta, C = pc["beta"], pc["C"]
-        for pt, W in zip(self.patterns, pc["W"], strict=True):
-            k = len(pt.idx)
-            A = (beta @ pt.U).reshape(k, k)
-            B = (np.outer(beta, beta).ravel() @ pt.T).reshape(k, k)
-            Sr = pt.Y - A - A.T + B
-            M = (C.ravel() @ pt.T).reshape(k, k)
-            Gp = pt.n * W - W @ (Sr + M) @ W
-            G[np.ix_(pt.idx, pt.idx)] += Gp
-        return G
+        beta, C, W = pc["beta"], pc["C"], pc["Wb"]
+        k = W.shape[0]
+        A = (beta @ self.Uflat).reshape(k, V, V)
+        bbC = (np.outer(beta, beta) + C).ravel()
+        BM = (bbC @ self.Tflat).reshape(k, V, V)  # residual sum of squares + the C term
+        R = self.Y - A - A.transpose(0, 2, 1) + BM
+        Gp = self.n[:, None, None] * W - np.matmul(np.matmul(W, R), W)
+        return (Gp * self.M2).sum(axis=0)
 
     def value_and_grad(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
         pc = self.pieces(theta)
         if pc is None or not np.isfinite(pc["f"]):
             return np.inf, np.zeros_like(theta)
         G = self.grad_sigma(pc)
-        J = self.cov.jacobian(theta)
-        return pc["f"], np.einsum("jab,ab->j", J, G)
+        return pc["f"], self.cov.grad(theta, G)
 
     def hessian(self, theta: np.ndarray) -> np.ndarray:
         """Central differences of the analytic gradient (step 1e-5)."""
@@ -212,10 +260,23 @@ def fit_reml(
         theta = theta + t * step
         f, g = f_new, g_new
         H = obj.hessian(theta)
-    converged = bool(np.max(np.abs(g)) < 1e-5)
+    fit = _result(obj, theta, g, H, bool(np.max(np.abs(g)) < 1e-5))
+    if fit is None:
+        raise AnalysisError("the MMRM fit ended at a singular covariance matrix")
+    return fit
+
+
+def _result(
+    obj: _Objective,
+    theta: np.ndarray,
+    g: np.ndarray,
+    H: np.ndarray,
+    converged: bool,
+    light: bool = False,
+) -> REMLFit | None:
     pc = obj.pieces(theta)
     if pc is None:
-        raise AnalysisError("the MMRM fit ended at a singular covariance matrix")
+        return None
     return REMLFit(
         theta=theta,
         sigma=pc["S"],
@@ -225,6 +286,50 @@ def fit_reml(
         grad=g,
         hessian=H,
         converged=converged,
-        W=pc["W"],
-        jac=cov.jacobian(theta),
+        W=[] if light else obj.pattern_W(pc),
+        jac=None if light else obj.cov.jacobian(theta),
     )
+
+
+def newton_refit(
+    patterns: list[Pattern] | _Objective,
+    cov: CovarianceStructure,
+    P: int,
+    start: np.ndarray,
+    hessian: np.ndarray,
+    tol: float = 1e-8,
+    max_iter: int = 50,
+    light: bool = False,
+) -> REMLFit | None:
+    """Re-fit REML on slightly changed data from a nearby optimum.
+
+    Newton steps with a fixed Hessian (that of the nearby fit: leaving one
+    participant out, or a resample, changes it by O(1/n)) until every
+    gradient component is below ``tol``; the convergence is linear with a
+    small rate. Returns None when that does not happen within ``max_iter``
+    steps (the caller then fits from scratch). The returned fit keeps the
+    given Hessian, which is adequate for point estimates, not for
+    Satterthwaite degrees of freedom; with ``light`` it also leaves out the
+    per-pattern inverses and the Jacobian (``W`` empty, ``jac`` None).
+    ``patterns`` may be an objective already built (:func:`objective`).
+    """
+    obj = patterns if isinstance(patterns, _Objective) else _Objective(patterns, cov, P)
+    try:
+        hinv = np.linalg.inv(hessian)
+    except np.linalg.LinAlgError:
+        return None
+    theta = np.asarray(start, float).copy()
+    f, g = obj.value_and_grad(theta)
+    for _ in range(max_iter):
+        if not np.isfinite(f):
+            return None
+        if np.max(np.abs(g)) < tol:
+            return _result(obj, theta, g, hessian, True, light)
+        theta = theta - hinv @ g
+        f, g = obj.value_and_grad(theta)
+    return None
+
+
+def objective(patterns: list[Pattern], cov: CovarianceStructure, P: int) -> _Objective:
+    """The REML objective of ``patterns`` (for repeated refits with :func:`newton_refit`)."""
+    return _Objective(patterns, cov, P)

@@ -4,6 +4,16 @@ Definitions (DESIGN.md): a pain responder improves by ≥ 2 points on the 0–10
 NRS (baseline − value ≥ 2); an AKPS responder gains ≥ 10 points; recovered =
 global rating of change ≥ 6. ``mcid`` overrides the threshold (for
 "recovered" it is the GRC cut-off).
+
+Changes are compared with the threshold at the resolution of the recorded
+data (:func:`data_decimals`): pain recorded to 0.1 gives 6.2 − 4.2 =
+1.9999999999999996 in binary floating point, which is a 2-point drop and
+counts as one.
+
+Participants without the value at the week are either left out ("as
+observed", complete cases) or counted as non-responders ("non-responder
+imputation", the conservative convention of many trials); ``missing`` says
+which, and the result states it.
 """
 
 from __future__ import annotations
@@ -15,10 +25,40 @@ from kneestudy.effects._common import check_level, check_week, resolve_treatment
 from kneestudy.effects.results import ResponderResult
 from kneestudy.errors import AnalysisError
 
-__all__ = ["DEFAULT_MCID", "responder_table", "responders"]
+__all__ = ["DEFAULT_MCID", "MISSING_RULES", "data_decimals", "responder_table", "responders"]
 
 #: Default thresholds: pain drop, AKPS gain, GRC cut-off.
 DEFAULT_MCID = {"pain": 2.0, "akps": 10.0, "recovered": 6.0}
+
+#: How participants without an evaluable value are handled.
+MISSING_RULES: dict[str, str] = {
+    "observed": "as observed: participants without the value are left out (complete cases)",
+    "non_responder": "dropouts as non-responders: participants without the value count as "
+    "non-responders",
+}
+
+
+def data_decimals(values, max_decimals: int = 6) -> int:
+    """The fewest decimals that represent every finite value exactly (the data's resolution).
+
+    A value counts as having ``d`` decimals when it differs from its rounding
+    to ``d`` decimals by less than 1e-9 of its size (CSV and spreadsheet
+    values parse to the nearest binary fraction, never exactly). At most
+    ``max_decimals``.
+
+    Examples
+    --------
+    >>> data_decimals([6.2, 4.0, 3.5])
+    1
+    >>> data_decimals([70.0, 85.0])
+    0
+    """
+    x = np.asarray(values, dtype=float)
+    x = x[np.isfinite(x)]
+    for d in range(max_decimals + 1):
+        if np.all(np.abs(x - np.round(x, d)) <= 1e-9 * np.maximum(1.0, np.abs(x))):
+            return d
+    return max_decimals
 
 
 def responder_table(cohort, outcome: str, week: float, codes, mcid: float | None = None):
@@ -38,12 +78,16 @@ def responder_table(cohort, outcome: str, week: float, codes, mcid: float | None
     frame = p[["participant_id", "intervention"]].copy()
     val = frame["participant_id"].map(wk[col].astype(float)).astype(float)
     base = frame["participant_id"].map(wk["baseline"].astype(float)).astype(float)
-    if outcome == "pain":
-        event = np.where(val.isna() | base.isna(), np.nan, (base - val >= thr).astype(float))
-        text = f"pain drop ≥ {thr:g} points from baseline at week {week:g}"
-    elif outcome == "akps":
-        event = np.where(val.isna() | base.isna(), np.nan, (val - base >= thr).astype(float))
-        text = f"AKPS gain ≥ {thr:g} points from baseline at week {week:g}"
+    if outcome in ("pain", "akps"):
+        # compare at the data's resolution: 6.2 - 4.2 is a 2-point drop
+        dec = data_decimals(long[col].to_numpy(dtype=float, na_value=np.nan))
+        gain = np.round((base - val) if outcome == "pain" else (val - base), dec)
+        event = np.where(val.isna() | base.isna(), np.nan, (gain >= thr).astype(float))
+        what = "pain drop" if outcome == "pain" else "AKPS gain"
+        text = (
+            f"{what} ≥ {thr:g} points from baseline at week {week:g} (changes compared at "
+            f"the data's resolution, {dec} decimal{'s' if dec != 1 else ''})"
+        )
     else:
         event = np.where(val.isna(), np.nan, (val >= thr).astype(float))
         text = f"global rating of change ≥ {thr:g} at week {week:g}"
@@ -58,12 +102,17 @@ def responders(
     mcid: float | None = None,
     treatment: str | None = None,
     level: float = 0.95,
+    missing: str = "observed",
 ) -> ResponderResult:
     r"""Responder analysis: RR, OR, RD and NNT with confidence intervals.
 
-    Complete cases at ``week`` (participants without the value, or without a
-    baseline for pain/AKPS, are not analysed; their numbers per arm are in
-    ``n_missing_treatment`` / ``n_missing_comparator``).
+    With ``missing="observed"`` (default) complete cases at ``week``:
+    participants without the value, or without a baseline for pain/AKPS, are
+    not analysed; their numbers per arm are in ``n_missing_treatment`` /
+    ``n_missing_comparator``. With ``missing="non_responder"`` they stay in
+    the denominator as non-responders (non-responder imputation), and the
+    ``n_missing_*`` fields count how many were so imputed. ``definition``
+    states the rule either way.
 
     With :math:`a/n_1` responders on treatment and :math:`c/n_2` on the
     comparator: :math:`\log RR` with SE :math:`\sqrt{1/a - 1/n_1 + 1/c -
@@ -87,11 +136,17 @@ def responders(
     >>> ks.effects.responders(cohort, "pain", 12).nnt_text  # doctest: +SKIP
     """
     check_level(level)
+    if missing not in MISSING_RULES:
+        raise AnalysisError(f"missing must be one of {list(MISSING_RULES)}, got {missing!r}")
     week = check_week(cohort, week)
     treatment, comparator, _ = resolve_treatment(cohort, treatment)
     frame, text = responder_table(cohort, outcome, week, [treatment, comparator], mcid)
+    text = f"{text}; {MISSING_RULES[missing]}"
     t = frame[frame["intervention"] == treatment]["event"]
     c = frame[frame["intervention"] == comparator]["event"]
+    n_miss_t, n_miss_c = int(t.isna().sum()), int(c.isna().sum())
+    if missing == "non_responder":
+        t, c = t.fillna(0.0), c.fillna(0.0)
     n1, n2 = int(t.notna().sum()), int(c.notna().sum())
     if n1 == 0 or n2 == 0:
         which = treatment if n1 == 0 else comparator
@@ -124,7 +179,6 @@ def responders(
         kind = "NNTB" if rd > 0 else "NNTH"
         a1, a2 = sorted((abs(n_lo), abs(n_hi)))
         nnt_text = f"{kind} {abs(nnt):.1f} ({a1:.1f} to {a2:.1f})"
-    p = cohort.participants
     return ResponderResult(
         outcome=outcome,
         definition=text,
@@ -135,8 +189,8 @@ def responders(
         n_treatment=n1,
         events_comparator=int(cc),
         n_comparator=n2,
-        n_missing_treatment=int((p["intervention"] == treatment).sum()) - n1,
-        n_missing_comparator=int((p["intervention"] == comparator).sum()) - n2,
+        n_missing_treatment=n_miss_t,
+        n_missing_comparator=n_miss_c,
         risk_treatment=p1,
         risk_comparator=p2,
         rr=float(np.exp(log_rr)),
@@ -160,4 +214,5 @@ def responders(
         nnt_text=nnt_text,
         continuity_correction=add,
         level=level,
+        missing=missing,
     )

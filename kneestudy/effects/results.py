@@ -16,7 +16,14 @@ import pandas as pd
 from kneestudy._results import Result, frame_to_html
 from kneestudy.errors import AnalysisError
 
-__all__ = ["EffectResult", "MMRMResult", "ResponderResult", "SubgroupResult"]
+__all__ = [
+    "EffectResult",
+    "ImputationResult",
+    "MMRMResult",
+    "ResponderResult",
+    "SubgroupResult",
+    "TippingPointResult",
+]
 
 
 @dataclass(frozen=True)
@@ -178,6 +185,10 @@ class ResponderResult(Result):
     interval excludes 0 it is (1/RD_high, 1/RD_low); when it crosses 0 the CI
     runs from NNTB ``1/rd_ci_high`` through infinity to NNTH ``1/|rd_ci_low|``
     (``nnt_crosses_infinity`` is True).
+
+    ``missing`` is ``"observed"`` (participants without the value left out;
+    ``n_missing_*`` counts them) or ``"non_responder"`` (they count as
+    non-responders; ``n_missing_*`` counts how many were so imputed).
     """
 
     outcome: str
@@ -214,6 +225,7 @@ class ResponderResult(Result):
     nnt_text: str
     continuity_correction: float = 0.0
     level: float = 0.95
+    missing: str = "observed"
 
     _title = "Responder analysis"
 
@@ -258,4 +270,140 @@ class SubgroupResult(Result):
             f"<div><strong>{html.escape(self._title)} by {html.escape(self.by)}</strong>"
             f"{frame_to_html(self.table)}<p>Interaction ({html.escape(self.interaction_test)}): "
             f"p = {p:.4g}</p></div>"
+        )
+
+
+@dataclass(frozen=True)
+class ImputationResult(Result):
+    """A treatment effect estimated after imputing the missing outcomes.
+
+    See :func:`kneestudy.effects.multiple_imputation` and
+    :func:`kneestudy.effects.conditional_mean_imputation`.
+
+    Attributes
+    ----------
+    estimate, se, ci_low, ci_high, p_value, df : float
+        The treatment effect (treatment − comparator, ANCOVA at ``week``);
+        ``df`` is Barnard–Rubin's (inf for the jackknife's normal interval).
+    n, n_treatment, n_comparator : int
+        Participants analysed (every participant with a baseline value).
+    n_missing_treatment, n_missing_comparator : int
+        Values imputed at the week.
+    n_withdrawn_treatment, n_withdrawn_comparator : int
+        Participants who withdrew before the week (an intercurrent event).
+    n_excluded : int
+        Participants left out (no baseline value).
+    mc_se, fmi : float
+        Monte Carlo standard error of the estimate (0 for conditional mean)
+        and the fraction of missing information.
+    method, approach, variance, estimand : str
+        Strategy (MAR, J2R, CR, CIR), how imputations were made ("bayes",
+        "approxbayes", "condmean"), how the variance was estimated, and what
+        the estimate means.
+    reference : str
+        Reference arm of J2R/CR/CIR.
+    m, seed : int
+        Imputations and the seed that reproduces them (0 and None for
+        conditional mean).
+    table : DataFrame
+        Every treatment arm against the comparator (same columns).
+    notes : tuple of str
+        Participants or values left out, and why.
+    """
+
+    estimate: float
+    se: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    df: float
+    n: int
+    n_treatment: int
+    n_comparator: int
+    n_missing_treatment: int
+    n_missing_comparator: int
+    n_withdrawn_treatment: int
+    n_withdrawn_comparator: int
+    n_excluded: int
+    mc_se: float
+    fmi: float
+    outcome: str
+    week: float
+    treatment: str
+    comparator: str
+    reference: str
+    method: str
+    approach: str
+    variance: str
+    estimand: str
+    m: int
+    seed: int | None
+    level: float
+    table: pd.DataFrame = field(repr=False)
+    notes: tuple[str, ...] = ()
+
+    _title = "Treatment effect after imputation"
+
+    def _repr_html_(self) -> str:
+        notes = "".join(f"<li>{html.escape(n)}</li>" for n in self.notes)
+        return (
+            f"<div><strong>{html.escape(self._title)}: {html.escape(self.method)} "
+            f"({html.escape(self.approach)})</strong><p>{html.escape(self.estimand)}</p>"
+            f"{frame_to_html(self.table)}<ul>{notes}</ul></div>"
+        )
+
+
+@dataclass(frozen=True)
+class TippingPointResult(Result):
+    """Delta-adjusted imputation and its tipping point (:func:`kneestudy.effects.tipping_point`).
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per delta: delta, estimate, se, df, ci_low, ci_high, p_value,
+        conclusion ("benefit", "harm" or "inconclusive").
+    tipping_delta : float
+        The delta at which the conclusion at delta = 0 changes (NaN when no
+        shift within the width of the outcome's scale does, or nothing is
+        missing).
+    conclusion_at_zero : str
+    direction : str
+        Which values were shifted, the sign convention and the search direction.
+    estimate_at_zero, ci_low_at_zero, ci_high_at_zero : float
+        The undisturbed imputation analysis.
+    n_shifted : int
+        Imputed values shifted (treatment arm, analysis visit).
+    """
+
+    table: pd.DataFrame
+    tipping_delta: float
+    conclusion_at_zero: str
+    direction: str
+    estimate_at_zero: float
+    ci_low_at_zero: float
+    ci_high_at_zero: float
+    outcome: str
+    week: float
+    treatment: str
+    comparator: str
+    method: str
+    approach: str
+    m: int
+    seed: int | None
+    n_shifted: int
+    level: float = 0.95
+    notes: tuple[str, ...] = ()
+
+    _title = "Tipping-point analysis"
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per delta (full precision)."""
+        return self.table.copy()
+
+    def _repr_html_(self) -> str:
+        tip = "none" if not np.isfinite(self.tipping_delta) else f"{self.tipping_delta:.3g}"
+        return (
+            f"<div><strong>{html.escape(self._title)} ({html.escape(self.method)})</strong>"
+            f"<p>Tipping delta: {html.escape(tip)}. {html.escape(self.direction)}</p>"
+            f"{frame_to_html(self.table)}</div>"
         )

@@ -19,11 +19,21 @@ every cell of a table with a zero cell, exactly metafor's ``escalc("RR")``
 (``to = "only0"``, ``add = 1/2``). Two-sided Fisher's exact test as R's
 ``fisher.test``.
 
+Per term (:func:`adverse_events_by_term`): the same risks, risk ratios and
+Fisher's tests for each adverse-event term, with the p-values adjusted for
+the number of terms and treatment arms compared (Holm by default, as R's
+``p.adjust``), because many terms are compared and some will differ by
+chance; harms comparisons are for signal detection and their number is
+stated (Ioannidis et al. 2004, CONSORT extension for harms).
+
 References
 ----------
 Clopper CJ, Pearson ES (1934). Biometrika 26:404–413.
 Katz D, Baptista J, Azen SP, Pike MC (1978). Biometrics 34:469–474.
 Fisher RA (1935). J R Stat Soc 98:39–82.
+Ioannidis JPA, Evans SJW, Gøtzsche PC, et al. (2004). Better reporting of
+harms in randomized trials: an extension of the CONSORT statement. Ann Intern
+Med 141:781–788.
 
 Examples
 --------
@@ -46,7 +56,7 @@ from scipy import stats
 from kneestudy.effects.escalc import escalc
 from kneestudy.errors import AnalysisError
 
-__all__ = ["adverse_events", "clopper_pearson"]
+__all__ = ["adverse_events", "adverse_events_by_term", "clopper_pearson"]
 
 
 def clopper_pearson(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
@@ -65,6 +75,19 @@ def clopper_pearson(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
     lo = 0.0 if k == 0 else float(stats.beta.ppf(a / 2, k, n - k + 1))
     hi = 1.0 if k == n else float(stats.beta.ppf(1 - a / 2, k + 1, n - k))
     return lo, hi
+
+
+def _comparison(k: int, n: int, k0: int, n0: int, z: float) -> dict[str, float]:
+    """RR (escalc, 1/2 added to a zero cell) and Fisher's p of k/n against k0/n0."""
+    row = {"rr": math.nan, "rr_ci_low": math.nan, "rr_ci_high": math.nan}
+    if k + k0 > 0:  # with no event in either arm the RR says nothing: NaN
+        es = escalc("RR", ai=[k], n1i=[n], ci=[k0], n2i=[n0])
+        yi, se = float(es["yi"].iloc[0]), math.sqrt(float(es["vi"].iloc[0]))
+        row.update(
+            rr=math.exp(yi), rr_ci_low=math.exp(yi - z * se), rr_ci_high=math.exp(yi + z * se)
+        )
+    row["fisher_p"] = float(stats.fisher_exact([[k, n - k], [k0, n0 - k0]])[1])
+    return row
 
 
 def adverse_events(cohort: Any, level: float = 0.95) -> pd.DataFrame:
@@ -129,16 +152,71 @@ def adverse_events(cohort: Any, level: float = 0.95) -> pd.DataFrame:
             "fisher_p": math.nan,
         }
         if comp is not None and a != comp:
-            k0, n0 = counts[comp][0], counts[comp][1]
-            if k + k0 > 0:  # with no event in either arm the RR says nothing: NaN
-                es = escalc("RR", ai=[k], n1i=[n], ci=[k0], n2i=[n0])
-                yi, se = float(es["yi"].iloc[0]), math.sqrt(float(es["vi"].iloc[0]))
-                row.update(
-                    rr=math.exp(yi),
-                    rr_ci_low=math.exp(yi - z * se),
-                    rr_ci_high=math.exp(yi + z * se),
-                )
-            row["fisher_p"] = float(stats.fisher_exact([[k, n - k], [k0, n0 - k0]])[1])
+            row.update(_comparison(k, n, counts[comp][0], counts[comp][1], z))
         rows.append(row)
     out = pd.DataFrame(rows)
     return out.astype({"risk": np.float64, "rr": np.float64, "fisher_p": np.float64})
+
+
+def adverse_events_by_term(cohort: Any, level: float = 0.95, adjust: str = "holm") -> pd.DataFrame:
+    """Participants with each adverse-event term, by arm, with multiplicity-adjusted tests.
+
+    Parameters
+    ----------
+    cohort : Cohort
+    level : float
+        Confidence level of every interval.
+    adjust : {"holm", "BH", "bonferroni"}
+        Adjustment of Fisher's p-values across every (term, treatment arm)
+        comparison, as R's ``p.adjust``.
+
+    Returns
+    -------
+    DataFrame
+        One row per term and arm (comparator last within a term): term, arm,
+        intervention, n, with_event, risk, risk_ci_low, risk_ci_high (exact),
+        rr, rr_ci_low, rr_ci_high, fisher_p and p_adjusted against the
+        comparator (NaN on the comparator's rows). ``.attrs["n_comparisons"]``
+        is the number of comparisons adjusted for and ``.attrs["multiplicity"]``
+        states it in words. Empty (with the attrs) without adverse events.
+    """
+    from kneestudy.effects.subgroup import adjust_pvalues
+
+    p = cohort.participants
+    if len(p) == 0:
+        raise AnalysisError(f"cohort {cohort.cohort_id!r} has no participants")
+    ae = cohort.adverse_events
+    arms = cohort.arms
+    comp_rows = arms.loc[arms["is_comparator"], "arm"]
+    comp = comp_rows.iloc[0] if len(comp_rows) else None
+    z = float(stats.norm.ppf(1 - (1 - level) / 2))
+    n_arm = {a: int((p["arm"] == a).sum()) for a in arms["arm"]}
+    rows = []
+    terms = [] if ae is None else sorted(ae["term"].dropna().astype(str).unique())
+    for term in terms:
+        sub = ae[ae["term"].astype(str) == term]
+        arm_of = p.set_index("participant_id")["arm"]
+        who = sub.assign(arm=sub["participant_id"].map(arm_of))
+        k_arm = {a: int(who.loc[who["arm"] == a, "participant_id"].nunique()) for a in n_arm}
+        for a, code in zip(arms["arm"], arms["intervention"], strict=True):
+            k, n = k_arm[a], n_arm[a]
+            lo, hi = clopper_pearson(k, n, level)
+            row = {"term": term, "arm": a, "intervention": code, "n": n, "with_event": k,
+                   "risk": k / n, "risk_ci_low": lo, "risk_ci_high": hi, "rr": math.nan,
+                   "rr_ci_low": math.nan, "rr_ci_high": math.nan, "fisher_p": math.nan}  # fmt: skip
+            if comp is not None and a != comp:
+                row.update(_comparison(k, n, k_arm[comp], n_arm[comp], z))
+            rows.append(row)
+    cols = ["term", "arm", "intervention", "n", "with_event", "risk", "risk_ci_low",
+            "risk_ci_high", "rr", "rr_ci_low", "rr_ci_high", "fisher_p"]  # fmt: skip
+    out = pd.DataFrame(rows, columns=cols)
+    out["p_adjusted"] = adjust_pvalues(out["fisher_p"].to_numpy(float), adjust)
+    k = int(out["fisher_p"].notna().sum())
+    out.attrs["n_comparisons"] = k
+    out.attrs["multiplicity"] = (
+        f"{k} comparison(s) of adverse-event terms between arms (Fisher's exact test); "
+        f"p-values adjusted by the {adjust} method across all of them. Harms are compared "
+        "for signals, not to prove safety: few events give wide intervals, and the absence "
+        "of a significant difference is not evidence of no harm."
+    )
+    return out

@@ -103,6 +103,8 @@ def subgroup(
     if by not in cohort.participants.columns or by in ("participant_id", "arm", "intervention"):
         raise AnalysisError(f"unknown subgroup column {by!r}; use a participants column")
     d, _ = at_week(cohort, outcome, week, [treatment, comparator])
+    if by not in d.columns:  # a participant column outside the schema's
+        d = d.merge(cohort.participants[["participant_id", by]], on="participant_id", how="left")
     n_missing_by = int(d[by].isna().sum())
     d = d.dropna(subset=[by])
     s = d[by]

@@ -36,7 +36,7 @@ from scipy.stats import t as t_dist
 from kneestudy._results import Result, format_number, frame_to_html
 from kneestudy.errors import AnalysisError
 from kneestudy.meta import network_core as core
-from kneestudy.meta.network_data import components, prepare
+from kneestudy.meta.network_data import components, graph, prepare
 from kneestudy.meta.network_rank import pscores, sucra
 from kneestudy.meta.network_split import decompose, netsplit
 
@@ -67,7 +67,7 @@ class NetworkResult(Result):
         treatment, estimate, se, ci_low, ci_high, pi_low, pi_high, p_value vs
         the reference (selected model; the prediction interval always from
         the random-effects model: ``t`` quantile with ``df_q`` degrees of
-        freedom and variance ``se² + τ²``, as netmeta).
+        freedom and variance ``se² + τ²``, as netmeta; NaN when ``df_q < 2``).
     effects_common, effects_random : DataFrame
         The same for each model.
     league : DataFrame
@@ -170,7 +170,8 @@ def _effects(
     z = norm.ppf(1 - alpha / 2)
     se = np.sqrt(np.diag(fit.cov))
     se_pi = np.sqrt(np.diag(pi_fit.cov) + tau2)
-    crit = t_dist.ppf(1 - alpha / 2, df_q) if df_q > 0 else np.nan
+    # netmeta gives prediction intervals only when df.Q >= 2
+    crit = t_dist.ppf(1 - alpha / 2, df_q) if df_q >= 2 else np.nan
     out = pd.DataFrame(
         {
             "treatment": treatments,
@@ -205,48 +206,6 @@ def _league(fit: core.Fit, treatments: list[str], alpha: float) -> pd.DataFrame:
             "p_value": 2 * norm.sf(np.abs(est / se)),
         }
     )
-
-
-def _graph(data, treatments: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    n_studies = np.zeros(len(treatments), dtype=int)
-    n_part = np.zeros(len(treatments))
-    n_known = np.ones(len(treatments), dtype=bool)
-    edges: dict[tuple[int, int], list] = {}
-    for b in data.studies:
-        for a, na in zip(b.arms, b.n_arm, strict=True):
-            n_studies[a] += 1
-            if np.isfinite(na):
-                n_part[a] += na
-            else:
-                n_known[a] = False
-        for x in range(len(b.arms)):
-            for y in range(x + 1, len(b.arms)):
-                a, c = sorted((int(b.arms[x]), int(b.arms[y])))
-                rec = edges.setdefault((a, c), [0, 0.0, True])
-                rec[0] += 1
-                nn = b.n_arm[x] + b.n_arm[y]
-                if np.isfinite(nn):
-                    rec[1] += nn
-                else:
-                    rec[2] = False
-    nodes = pd.DataFrame(
-        {
-            "treatment": treatments,
-            "n_studies": n_studies,
-            "n_participants": np.where(n_known, n_part, np.nan),
-        }
-    )
-    erows = [
-        {
-            "treat1": treatments[a],
-            "treat2": treatments[c],
-            "pair": f"{treatments[a]}:{treatments[c]}",
-            "n_studies": v[0],
-            "n_participants": v[1] if v[2] else np.nan,
-        }
-        for (a, c), v in sorted(edges.items())
-    ]
-    return nodes, pd.DataFrame(erows)
 
 
 def network(
@@ -371,7 +330,7 @@ def network(
         columns=[f"rank_{r}" for r in range(1, n + 1)],
     )
     dec = decompose(data.studies, common.q, df_q)
-    nodes, edges = _graph(data, treatments)
+    nodes, edges = graph(data, treatments)
     q = common.q
     return NetworkResult(
         reference=reference,

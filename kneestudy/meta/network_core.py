@@ -26,7 +26,17 @@ import numpy as np
 from kneestudy.errors import AnalysisError
 from kneestudy.meta.network_data import StudyBlock
 
-__all__ = ["Fit", "Groups", "dl_tau2", "fit", "group", "reml_tau2"]
+__all__ = [
+    "Fit",
+    "Groups",
+    "StudyTerms",
+    "dl_tau2",
+    "fit",
+    "group",
+    "minimise_reml",
+    "reml_tau2",
+    "study_terms",
+]
 
 
 @dataclass
@@ -36,6 +46,24 @@ class Groups:
     n: int
     batches: list[tuple[np.ndarray, np.ndarray, np.ndarray]]  # (arms g×k, te g×k, lplus g×k×k)
     df: int  # Σ (k_s − 1) − (n − 1)
+    members: list[np.ndarray] | None = None  # per batch: index of each study in the input list
+
+    @property
+    def n_contrasts(self) -> int:
+        """Σ (k_s − 1): independent contrasts over all studies."""
+        return int(sum(arms.shape[0] * (arms.shape[1] - 1) for arms, _, _ in self.batches))
+
+
+@dataclass
+class StudyTerms:
+    """One batch of studies at a given τ²: contrasts vs the first arm and their weights."""
+
+    arms: np.ndarray  # g × k treatment indices
+    y: np.ndarray  # g × (k−1) contrasts against the first arm
+    sinv: np.ndarray  # g × (k−1) × (k−1) inverse covariance of y
+    ls: np.ndarray  # g × k × k study Laplacians C S⁻¹ Cᵀ (reduced weights)
+    r: np.ndarray  # g × k: C S⁻¹ y
+    logdet: float  # Σ log det S over the batch
 
 
 @dataclass
@@ -57,12 +85,13 @@ def _cmat(k: int) -> np.ndarray:
 
 def group(blocks: list[StudyBlock], n: int) -> Groups:
     """Batch study blocks by their number of arms."""
-    by_k: dict[int, list[StudyBlock]] = {}
-    for b in blocks:
-        by_k.setdefault(len(b.arms), []).append(b)
+    by_k: dict[int, list[int]] = {}
+    for i, b in enumerate(blocks):
+        by_k.setdefault(len(b.arms), []).append(i)
     batches = []
+    members = []
     for k in sorted(by_k):
-        bs = by_k[k]
+        bs = [blocks[i] for i in by_k[k]]
         batches.append(
             (
                 np.stack([b.arms for b in bs]),
@@ -70,18 +99,14 @@ def group(blocks: list[StudyBlock], n: int) -> Groups:
                 np.stack([b.lplus for b in bs]),
             )
         )
+        members.append(np.array(by_k[k]))
     df = sum(len(b.arms) - 1 for b in blocks) - (n - 1)
-    return Groups(n=n, batches=batches, df=df)
+    return Groups(n=n, batches=batches, df=df, members=members)
 
 
-def fit(groups: Groups, ref: int, tau2: float = 0.0) -> Fit:
-    """GLS fit of the network with heterogeneity ``tau2`` (0 = common effect)."""
-    n = groups.n
-    lap = np.zeros((n, n))
-    rhs = np.zeros(n)
-    logdet = 0.0
-    cache = []
-    study_laps = []
+def study_terms(groups: Groups, tau2: float = 0.0) -> list[StudyTerms]:
+    """Per batch: contrasts, inverse covariances ``S_s(τ²)⁻¹`` and study Laplacians."""
+    out = []
     for arms, te, lplus in groups.batches:
         k = arms.shape[1]
         c = _cmat(k)
@@ -93,15 +118,28 @@ def fit(groups: Groups, ref: int, tau2: float = 0.0) -> Fit:
                 "a multi-arm study's contrast variances do not form a valid covariance "
                 "matrix (check its standard errors)"
             )
-        logdet += float(ld.sum())
         sinv = np.linalg.inv(s)
         y = te[:, 1:]
         ls = c @ sinv @ c.T
         r = np.einsum("ij,gjl,gl->gi", c, sinv, y)
-        np.add.at(lap, (arms[:, :, None], arms[:, None, :]), ls)
-        np.add.at(rhs, arms, r)
-        cache.append((arms, y, sinv))
-        study_laps.append(ls)
+        out.append(StudyTerms(arms, y, sinv, ls, r, float(ld.sum())))
+    return out
+
+
+def fit(groups: Groups, ref: int, tau2: float = 0.0) -> Fit:
+    """GLS fit of the network with heterogeneity ``tau2`` (0 = common effect)."""
+    n = groups.n
+    lap = np.zeros((n, n))
+    rhs = np.zeros(n)
+    logdet = 0.0
+    cache = []
+    study_laps = []
+    for t in study_terms(groups, tau2):
+        np.add.at(lap, (t.arms[:, :, None], t.arms[:, None, :]), t.ls)
+        np.add.at(rhs, t.arms, t.r)
+        logdet += t.logdet
+        cache.append((t.arms, t.y, t.sinv))
+        study_laps.append(t.ls)
     keep = np.array([i for i in range(n) if i != ref])
     try:
         red = np.linalg.inv(lap[np.ix_(keep, keep)])
@@ -150,16 +188,19 @@ def _reml_objective(groups: Groups, ref: int, tau2: float) -> float:
     return 0.5 * (f.logdet_s + ld_x + f.q)
 
 
-def reml_tau2(groups: Groups, ref: int, start: float) -> float:
-    """REML :math:`\tau^2` (common :math:`\tau^2`, correlation 1/2), by Brent's method."""
+def minimise_reml(objective, start: float) -> float:
+    r"""Minimise a restricted likelihood over :math:`\tau^2 \ge 0` by Brent's method.
+
+    The search interval starts at ``[0, max(10 start, 1)]`` and widens tenfold
+    while the minimum sits at its upper end; the boundary ``τ² = 0`` wins when
+    its objective is not larger.
+    """
     from scipy.optimize import minimize_scalar
 
-    if groups.df <= 0:
-        return 0.0
     upper = max(10.0 * start, 1.0)
     for _ in range(8):
         res = minimize_scalar(
-            lambda t: _reml_objective(groups, ref, t),
+            objective,
             bounds=(0.0, upper),
             method="bounded",
             options={"xatol": 1e-12, "maxiter": 500},
@@ -167,7 +208,13 @@ def reml_tau2(groups: Groups, ref: int, start: float) -> float:
         if res.x < 0.99 * upper:
             break
         upper *= 10.0
-    tau2 = float(res.x)
-    if _reml_objective(groups, ref, 0.0) <= res.fun:
+    if objective(0.0) <= res.fun:
         return 0.0
-    return tau2
+    return float(res.x)
+
+
+def reml_tau2(groups: Groups, ref: int, start: float) -> float:
+    r"""REML :math:`\tau^2` (common :math:`\tau^2`, correlation 1/2), by Brent's method."""
+    if groups.df <= 0:
+        return 0.0
+    return minimise_reml(lambda t: _reml_objective(groups, ref, t), start)

@@ -15,7 +15,11 @@ import pandas as pd
 
 from kneestudy.errors import AnalysisError
 
-__all__ = ["NetworkData", "StudyBlock", "components", "prepare"]
+__all__ = ["TOL_MULTIARM", "NetworkData", "StudyBlock", "components", "graph", "prepare"]
+
+#: Largest |(A − B) − ((A − C) − (B − C))| accepted in a multi-arm study
+#: (netmeta's ``tol.multiarm``); the contrasts against the study's first arm are used.
+TOL_MULTIARM = 1e-3
 
 
 @dataclass
@@ -160,11 +164,11 @@ def prepare(
                 "to 1/n)"
             )
         te = T[:, 0].copy()
-        # consistency of multi-arm effects: T[i, j] must equal te[i] - te[j]
+        # consistency of multi-arm effects: T[i, j] must equal te[i] - te[j], up to
+        # netmeta's tol.multiarm = 0.001 (published estimates are rounded)
         if k > 2:
             implied = te[:, None] - te[None, :]
-            scale = max(1.0, float(np.nanmax(np.abs(T))))
-            if np.nanmax(np.abs(implied - T)) > 1e-6 * scale:
+            if np.nanmax(np.abs(implied - T)) > TOL_MULTIARM:
                 raise AnalysisError(
                     f"study {sid}: the estimates of its {k} arms are not consistent "
                     "(A-B must equal (A-C) - (B-C)); check the multi-arm contrasts"
@@ -217,3 +221,46 @@ def _complete_star(
                 V[i, j] = v[i] + v[j]
                 T[i, j] = T[i, c] - T[j, c]
     return V, T
+
+
+def graph(data: NetworkData, treatments: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Nodes (studies, participants per treatment) and edges (per directly compared pair)."""
+    n_studies = np.zeros(len(treatments), dtype=int)
+    n_part = np.zeros(len(treatments))
+    n_known = np.ones(len(treatments), dtype=bool)
+    edges: dict[tuple[int, int], list] = {}
+    for b in data.studies:
+        for a, na in zip(b.arms, b.n_arm, strict=True):
+            n_studies[a] += 1
+            if np.isfinite(na):
+                n_part[a] += na
+            else:
+                n_known[a] = False
+        for x in range(len(b.arms)):
+            for y in range(x + 1, len(b.arms)):
+                a, c = sorted((int(b.arms[x]), int(b.arms[y])))
+                rec = edges.setdefault((a, c), [0, 0.0, True])
+                rec[0] += 1
+                nn = b.n_arm[x] + b.n_arm[y]
+                if np.isfinite(nn):
+                    rec[1] += nn
+                else:
+                    rec[2] = False
+    nodes = pd.DataFrame(
+        {
+            "treatment": treatments,
+            "n_studies": n_studies,
+            "n_participants": np.where(n_known, n_part, np.nan),
+        }
+    )
+    erows = [
+        {
+            "treat1": treatments[a],
+            "treat2": treatments[c],
+            "pair": f"{treatments[a]}:{treatments[c]}",
+            "n_studies": v[0],
+            "n_participants": v[1] if v[2] else np.nan,
+        }
+        for (a, c), v in sorted(edges.items())
+    ]
+    return nodes, pd.DataFrame(erows)

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from kneestudy.plots._style import arm_colors, new_axes, tidy
+from kneestudy.plots.labels import literal
 
 __all__ = ["at_risk_table", "pain_free_curves", "trajectory_summary", "trajectories"]
 
@@ -105,7 +106,7 @@ def pain_free_curves(
         if t[-1] < t_end:
             t, s, lo, hi = np.r_[t, t_end], np.r_[s, s[-1]], np.r_[lo, lo[-1]], np.r_[hi, hi[-1]]
         c = colors.get(str(key), "#333333")
-        ax.step(t, 100 * (1 - s), where="post", color=c, linewidth=2, label=str(key))
+        ax.step(t, 100 * (1 - s), where="post", color=c, linewidth=2, label=literal(key))
         ok = np.isfinite(lo) & np.isfinite(hi)
         ax.fill_between(
             t[ok], 100 * (1 - hi[ok]), 100 * (1 - lo[ok]), step="post", color=c, alpha=0.15, lw=0
@@ -114,7 +115,7 @@ def pain_free_curves(
     ax.set_xlim(0, t_end)
     ax.set_ylabel("Pain-free (%)")
     ax.set_xlabel(xlabel)
-    ax.set_title(title, loc="left", fontweight="bold")
+    ax.set_title(literal(title), loc="left", fontweight="bold")
     ax.legend(frameon=False, loc="upper left")
     tidy(ax)
     if times is None:
@@ -132,7 +133,7 @@ def pain_free_curves(
         tab.text(
             -0.04,
             y,
-            name,
+            literal(name),
             ha="right",
             va="center",
             fontsize=8,
@@ -211,7 +212,7 @@ def trajectories(
         g = summary[summary["arm"] == arm]
         x = g["week"].to_numpy() + (i - (len(arms) - 1) / 2) * dodge
         c = colors.get(arm, "#333333")
-        ax.plot(x, g["mean"], marker="o", ms=4, color=c, lw=2, label=f"{arm}")
+        ax.plot(x, g["mean"], marker="o", ms=4, color=c, lw=2, label=literal(arm))
         ax.errorbar(
             x,
             g["mean"],
@@ -229,7 +230,9 @@ def trajectories(
         ax.set_ylim(0, 100)
     ax.set_xticks(weeks)
     ax.set_title(
-        title or f"{_OUTCOME_LABELS.get(outcome, outcome).split(' (')[0]} by arm (mean, 95% CI)",
+        literal(
+            title or f"{_OUTCOME_LABELS.get(outcome, outcome).split(' (')[0]} by arm (mean, 95% CI)"
+        ),
         loc="left",
         fontweight="bold",
     )

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from kneestudy.plots._style import COMPARATOR_COLOR, arm_colors, idea_color, new_axes
+from kneestudy.plots.labels import intervention_label, literal
 
 __all__ = ["consort", "consort_counts", "network_graph"]
 
@@ -73,7 +74,9 @@ def network_graph(
         )
     sizes = nodes[size_col].to_numpy(dtype=float) if size_col else np.full(k, 100.0)
     smax = float(np.nanmax(sizes)) if k and np.isfinite(sizes).any() else 1.0
-    labels = [str(x) for x in nodes[label_col]] if label_col else [_node_label(n) for n in names]
+    labels = (
+        [str(x) for x in nodes[label_col]] if label_col else [intervention_label(n) for n in names]
+    )
     for name, lab, s in zip(names, labels, sizes, strict=True):
         x, y = pos[name]
         known = math.isfinite(s) and smax > 0
@@ -81,7 +84,7 @@ def network_graph(
         color = idea_color(name) if name in _idea_codes() else COMPARATOR_COLOR
         ax.scatter([x], [y], s=area, color=color, edgecolor="black", lw=0.8, zorder=3)
         note = f"{lab}\n(n = {int(s)})" if size_col and known else str(lab)
-        ax.text(x * 1.42, y * 1.22, note, ha="center", va="center", fontsize=8, zorder=4)
+        ax.text(x * 1.42, y * 1.22, literal(note), ha="center", va="center", fontsize=8, zorder=4)
     if size_col:
         ax.text(
             0.0,
@@ -95,18 +98,8 @@ def network_graph(
     ax.set_ylim(-1.45, 1.45)
     ax.set_aspect("equal")
     ax.axis("off")
-    ax.set_title(title, loc="left", fontweight="bold")
+    ax.set_title(literal(title), loc="left", fontweight="bold")
     return ax
-
-
-def _node_label(code: str) -> str:
-    from kneestudy.interventions import COMPARATORS, IDEAS
-
-    if code in IDEAS:
-        return IDEAS[code].label
-    if code in COMPARATORS:
-        return COMPARATORS[code]
-    return code.replace("_", " ").capitalize()
 
 
 def _idea_codes() -> set[str]:
@@ -118,8 +111,10 @@ def _idea_codes() -> set[str]:
 def consort_counts(cohort: Any) -> pd.DataFrame:
     """CONSORT numbers per arm, computed from the cohort's data.
 
-    Columns: arm, allocated (participants in the arm), withdrawn (withdrawal
-    week recorded at or before the primary week), followed_up (a visit at the
+    Columns: arm, allocated (participants in the arm), withdrawn (withdrew
+    before the primary week: ``withdrawal_week``, the week of the last visit
+    attended, is earlier than the primary week; someone whose last visit is
+    the primary visit was followed up there), followed_up (a visit at the
     primary week), analysed (the primary outcome observed at baseline and at
     the primary week — the complete cases of an ANCOVA at that week).
     """
@@ -140,7 +135,7 @@ def consort_counts(cohort: Any) -> pd.DataFrame:
             {
                 "arm": arm,
                 "allocated": len(ids),
-                "withdrawn": int((wd <= week).sum()) if wd is not None else 0,
+                "withdrawn": int((wd < week).sum()) if wd is not None else 0,
                 "followed_up": int(ids.isin(followed).sum()),
                 "analysed": int(ids.isin(analysed).sum()),
             }
@@ -162,7 +157,7 @@ def _box(ax: Any, x: float, y: float, w: float, h: float, text: str, color: str)
             lw=1.5,
         )
     )
-    ax.text(x, y, text, ha="center", va="center", fontsize=8, wrap=True)
+    ax.text(x, y, literal(text), ha="center", va="center", fontsize=8, wrap=True)
 
 
 def consort(cohort: Any, ax: Any = None, *, title: str | None = None) -> Any:
@@ -220,5 +215,5 @@ def consort(cohort: Any, ax: Any = None, *, title: str | None = None) -> Any:
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     ax.axis("off")
-    ax.set_title(title or "Participant flow (CONSORT)", loc="left", fontweight="bold")
+    ax.set_title(literal(title or "Participant flow (CONSORT)"), loc="left", fontweight="bold")
     return ax

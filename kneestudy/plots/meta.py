@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from kneestudy.plots._style import COMPARATOR_COLOR, idea_color, new_axes, tidy
+from kneestudy.plots.labels import literal
 
 __all__ = ["forest", "funnel", "network_forest", "ranking"]
 
@@ -63,7 +64,7 @@ def forest(
         sizes = np.full(k, 50.0)
     ax.hlines(ys, lo, hi, color="#333333", lw=1.2)
     ax.scatter(est, ys, s=sizes, marker="s", color="#0072B2", zorder=3)
-    labels = [str(x) for x in studies[label]]
+    labels = [literal(x) for x in studies[label]]
     ticks = list(ys)
     if pooled is not None:
         m, cl, ch = _num(pooled, "estimate"), _num(pooled, "ci_low"), _num(pooled, "ci_high")
@@ -72,15 +73,15 @@ def forest(
         pl, ph = _num(pooled, "pi_low"), _num(pooled, "pi_high")
         if math.isfinite(pl) and math.isfinite(ph):
             ax.hlines(y0, pl, ph, color="#D55E00", lw=1, linestyles="dashed")
-            labels.append("Pooled (dashed: 95% prediction interval)")
+            labels.append("Pooled (dashed: 95% PI)")
         else:
             labels.append("Pooled")
         ticks.append(y0)
     ax.axvline(null, color="black", lw=0.8)
     ax.set_yticks(ticks, labels)
     ax.set_ylim(0, k + 1.8)
-    ax.set_xlabel(xlabel)
-    ax.set_title(title, loc="left", fontweight="bold")
+    ax.set_xlabel(literal(xlabel))
+    ax.set_title(literal(title), loc="left", fontweight="bold")
     if favours:
         ax.text(0.02, 0.98, f"← {favours[0]}", transform=ax.transAxes, fontsize=8, va="top")
         ax.text(
@@ -126,7 +127,7 @@ def network_forest(
         d = row._asdict()
         c = idea_color(d.get("idea"))
         e = float(d.get("estimate", math.nan))
-        labels.append(str(d.get("label", d.get("idea", ""))))
+        labels.append(literal(d.get("label", d.get("idea", ""))))
         if not math.isfinite(e):
             ax.text(null, y, "no data", ha="center", va="center", fontsize=8, color="#555555")
             continue
@@ -138,9 +139,9 @@ def network_forest(
     ax.axvline(null, color="black", lw=0.8)
     ax.set_yticks(ys, labels)
     ax.set_ylim(0.4, k + 0.6)
-    ax.set_xlabel(xlabel)
+    ax.set_xlabel(literal(xlabel))
     ax.set_title(
-        title or f"Each idea vs {comparator} (bar: 95% CI; dotted: prediction interval)",
+        literal(title or f"Each idea vs {comparator} (bar: 95% CI; dotted: prediction interval)"),
         loc="left",
         fontweight="bold",
         fontsize=10,
@@ -194,9 +195,9 @@ def funnel(
         ax.plot(b[0] + b[1] * s, s, color="#D55E00", lw=1.5, label="Egger's regression line")
         ax.legend(frameon=False, fontsize=8, loc="lower right")
     ax.set_ylim(top, 0)
-    ax.set_xlabel(xlabel)
+    ax.set_xlabel(literal(xlabel))
     ax.set_ylabel("Standard error")
-    ax.set_title(title, loc="left", fontweight="bold")
+    ax.set_title(literal(title), loc="left", fontweight="bold")
     ax.spines[["top", "right"]].set_visible(False)
     return ax
 
@@ -221,7 +222,7 @@ def ranking(
     """
     t = table.dropna(subset=[score]).sort_values(score, ascending=True, kind="stable")
     ax = new_axes(ax, figsize=(6.5, 0.8 + 0.4 * max(len(t), 1)))
-    labels = [str(x) for x in t.get("label", t.get("idea"))]
+    labels = [literal(x) for x in t.get("label", t.get("idea"))]
     colors = [idea_color(i) if "idea" in t else COMPARATOR_COLOR for i in t.get("idea", labels)]
     ys = np.arange(len(t))
     ax.barh(ys, t[score].to_numpy(dtype=float), color=colors, edgecolor="black", lw=0.5)

@@ -1,56 +1,68 @@
-"""The self-contained HTML report of a study.
+"""Reports of a study: a self-contained HTML file, a Word document, figures and tables.
 
-``write_html(study, path)`` writes one HTML file with inline CSS and SVG: no
-network fetch, no JavaScript. Sections: plain-language summary, the comparison
-of the eight ideas, one section per cohort (participant flow, baseline table,
-trajectories, effects, time to pain-free, adverse events), data validation,
-methods and provenance. All text from the data is escaped. Two runs on the
-same input give the same file except the date line.
+Every output starts from one content model (:mod:`kneestudy.report.content`),
+built once by :func:`build` — sections of headings, text, tables (DataFrames
+at full precision with caption, direction of benefit and column units) and
+figures (SVG and PNG with stable names) — and rendered by
+:mod:`kneestudy.report.html` (inline CSS and SVG, no JavaScript, no network,
+every string escaped) and :mod:`kneestudy.report.docx` (native Word tables,
+embedded figures). The two documents hold the same tables and figures with
+the same numbers.
+
+=================================  ===========================================
+:func:`build`                      the content model of a study's report
+:func:`write_html`                 the self-contained HTML report
+:func:`write_docx`                 the Word document for manuscripts
+:func:`write_figures`              every figure as SVG and 300 dpi PNG
+:func:`write`                      any of the three from one build
+:func:`export_table`               one table (a result, a DataFrame or a report
+                                   table) as .tex, .docx, .html or .csv
+:func:`result_table`               a report table of any result object
+=================================  ===========================================
 
 Examples
 --------
 >>> import kneestudy as ks  # doctest: +SKIP
->>> ks.report.write_html(ks.datasets.demo_study(), "demo.html")  # doctest: +SKIP
+>>> study = ks.datasets.demo_study()  # doctest: +SKIP
+>>> ks.report.write_html(study, "demo.html")  # doctest: +SKIP
+>>> ks.report.write_docx(study, "demo.docx")  # doctest: +SKIP
+>>> rep = ks.report.build(study)  # doctest: +SKIP
+>>> rep.table("summary-of-findings").to_latex()  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
-import datetime as _dt
-from collections.abc import Callable
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from kneestudy.report.cohort import Settings, cohort_section, warning_notes
-from kneestudy.report.study import (
-    comparison_section,
-    methods_section,
-    provenance_section,
-    summary_section,
-    validation_section,
-)
+from kneestudy.report.build import ProgressFn, build_report
+from kneestudy.report.content import Report
+from kneestudy.report.export import export_table, write_figures
+from kneestudy.report.settings import Settings
+from kneestudy.report.tables import result_table
 
-__all__ = ["SECTION_IDS", "Settings", "render_html", "write_html"]
+__all__ = [
+    "SECTION_IDS",
+    "Report",
+    "Settings",
+    "build",
+    "export_table",
+    "render_html",
+    "result_table",
+    "write",
+    "write_docx",
+    "write_figures",
+    "write_html",
+]
 
-#: Ids of the study-level sections, in order (cohort sections are ``cohort-1`` …).
-SECTION_IDS: tuple[str, ...] = ("summary", "comparison", "validation", "methods", "provenance")
-
-ProgressFn = Callable[[str, int, int], None]
-
-
-def _template() -> Any:
-    import jinja2
-
-    here = Path(__file__).parent / "templates"
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(here),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-    )
-    return env, (here / "report.css").read_text(encoding="utf-8")
+#: Ids of the sections every report has, in order. Reports also have, when
+#: they apply, ``comparison``, ``evidence`` and one ``cohort-N`` per cohort
+#: (see ``Report.section_ids``).
+SECTION_IDS: tuple[str, ...] = ("summary", "validation", "methods", "provenance")
 
 
-def render_html(
+def build(
     study: Any,
     *,
     outcome: str = "pain",
@@ -59,112 +71,62 @@ def render_html(
     seed: int | None = None,
     progress: ProgressFn | None = None,
     date: str | None = None,
-) -> str:
-    """The report as an HTML string (see :func:`write_html`)."""
-    from kneestudy import __version__
-    from kneestudy.errors import AnalysisError
-    from kneestudy.report._html import error_box
-    from kneestudy.report.analyses import study_analyses
+    extra_sections: Sequence[Any] = (),
+) -> Report:
+    """The report of ``study`` as a content model (see :func:`write_html` for the options).
 
-    settings = Settings(outcome=outcome, week=week)
-    total = 2 + len(study.cohorts) + 3
-    step = 0
+    ``extra_sections``: further sections (a ``Section``, or ``f(study, settings)``
+    returning one or None), placed after the cohorts.
+    """
+    return build_report(
+        study,
+        outcome=outcome,
+        week=week,
+        command=command,
+        seed=seed,
+        progress=progress,
+        date=date,
+        extra_sections=extra_sections,
+    )
 
-    def tick(what: str) -> None:
-        nonlocal step
-        if progress is not None:
-            progress(what, step, total)
-        step += 1
 
-    cmp_week = float(week) if week is not None else 12.0
-    tick("comparing the eight ideas")
-    study_results = study_analyses(study, outcome=outcome, week=cmp_week)
-    comparison = study_results["comparison"]
-    cmp_error = None
-    if not isinstance(comparison, AnalysisError):
-        settings.used["comparison"] = {
-            "measure": getattr(comparison, "measure", "effect"),
-            "reference": getattr(comparison, "reference", "control"),
-        }
-    if isinstance(comparison, AnalysisError):
-        cmp_error = error_box("The comparison of the eight ideas", comparison)
-        comparison = None
-    sections: list[dict[str, Any]] = []
-    any_synth = any(c.is_synthetic for c in study.cohorts)
-    sections.append(
-        {
-            "id": "summary",
-            "title": "Summary",
-            "klass": "summary",
-            "synthetic": any_synth,
-            "body": summary_section(study, comparison, outcome, cmp_week),
-        }
-    )
-    tick("drawing the comparison")
-    sections.append(
-        {
-            "id": "comparison",
-            "title": "The eight ideas compared",
-            "klass": "comparison",
-            "synthetic": False,
-            "body": (cmp_error if comparison is None else comparison_section(comparison))
-            + warning_notes(study_results["warnings"]),
-        }
-    )
-    for i, cohort in enumerate(study.cohorts, start=1):
-        tick(f"cohort {i} of {len(study.cohorts)}")
-        anchor = f"cohort-{i}"
-        sections.append(
-            {
-                "id": anchor,
-                "title": cohort.title,
-                "klass": "cohort",
-                "synthetic": cohort.is_synthetic,
-                "body": cohort_section(cohort, anchor, settings),
-            }
-        )
-    tick("validation summary")
-    sections.append(
-        {
-            "id": "validation",
-            "title": "Data validation",
-            "klass": "validation",
-            "synthetic": False,
-            "body": validation_section(study),
-        }
-    )
-    tick("methods")
-    sections.append(
-        {
-            "id": "methods",
-            "title": "Methods",
-            "klass": "methods",
-            "synthetic": False,
-            "body": methods_section(settings, study),
-        }
-    )
-    tick("provenance")
-    if date is None:
-        date = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-    sections.append(
-        {
-            "id": "provenance",
-            "title": "Provenance",
-            "klass": "provenance",
-            "synthetic": False,
-            "body": provenance_section(study, command=command, seed=seed, date=date),
-        }
-    )
-    if progress is not None:
-        progress("done", total, total)
-    env, css = _template()
-    return env.get_template("report.html.j2").render(
-        title=study.title,
-        version=__version__,
-        css=css,
-        sections=sections,
-        any_synthetic=any_synth,
-    )
+def render_html(study: Any, **options: Any) -> str:
+    """The HTML report as a string (options as :func:`write_html`)."""
+    from kneestudy.report.html import render
+
+    return render(study if isinstance(study, Report) else build(study, **options))
+
+
+def write(
+    study: Any,
+    *,
+    html: str | Path | None = None,
+    docx: str | Path | None = None,
+    figures: str | Path | None = None,
+    **options: Any,
+) -> dict[str, Any]:
+    """Build the report once and write any of HTML, Word and the figure files.
+
+    Returns ``{"report": Report, "html": Path, "docx": Path, "figures": [Path, ...]}``
+    for what was written.
+    """
+    report = study if isinstance(study, Report) else build(study, **options)
+    out: dict[str, Any] = {"report": report}
+    if figures is not None:  # draws each figure once, in both formats
+        out["figures"] = write_figures(report, figures)
+    if html is not None:
+        from kneestudy.report.html import render
+
+        path = Path(html)
+        text = render(report)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        out["html"] = path
+    if docx is not None:
+        from kneestudy.report.docx import render as render_docx
+
+        out["docx"] = render_docx(report, docx)
+    return out
 
 
 def write_html(
@@ -181,8 +143,9 @@ def write_html(
 
     Parameters
     ----------
-    study : Study
-        From :func:`kneestudy.load_study` or :func:`kneestudy.datasets.demo_study`.
+    study : Study or Report
+        From :func:`kneestudy.load_study` or :func:`kneestudy.datasets.demo_study`
+        (or a report already built by :func:`build`).
     path : str or Path
         Output file; parent folders are created.
     outcome : {"pain", "akps"}
@@ -200,10 +163,27 @@ def write_html(
     Path
         The file written.
     """
-    out = Path(path)
-    text = render_html(
-        study, outcome=outcome, week=week, command=command, seed=seed, progress=progress
-    )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
-    return out
+    return write(
+        study, html=path, outcome=outcome, week=week, command=command, seed=seed, progress=progress
+    )["html"]
+
+
+def write_docx(
+    study: Any,
+    path: str | Path,
+    *,
+    outcome: str = "pain",
+    week: float | None = None,
+    command: str | None = None,
+    seed: int | None = None,
+    progress: ProgressFn | None = None,
+) -> Path:
+    """Write the report of ``study`` as a Word document (same options as :func:`write_html`).
+
+    The document has the summary (with the summary-of-findings table when the
+    ideas are compared), the baseline tables, the effects and every figure;
+    tables are native Word tables and figures 300 dpi PNG.
+    """
+    return write(
+        study, docx=path, outcome=outcome, week=week, command=command, seed=seed, progress=progress
+    )["docx"]

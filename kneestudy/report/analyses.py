@@ -8,7 +8,7 @@ is a bug and propagates.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 import pandas as pd
@@ -47,7 +47,13 @@ def _has(cohort: Any, outcome: str) -> bool:
 
 
 def cohort_analyses(
-    cohort: Any, *, outcome: str = "pain", week: float | None = None, threshold: float = 1.0
+    cohort: Any,
+    *,
+    outcome: str = "pain",
+    week: float | None = None,
+    threshold: float = 1.0,
+    skip: Collection[str] = (),
+    rmst_pairs: bool = False,
 ) -> dict[str, Any]:
     """Every per-cohort analysis of the report.
 
@@ -55,21 +61,38 @@ def cohort_analyses(
     treatment arm's intervention code -> result, one per non-comparator arm),
     ``mmrm`` (one fit, every arm),
     ``time_to_pain_free`` (DataFrame), ``kaplan_meier``, ``logrank``, ``cox``,
-    ``rmst``; values are results or AnalysisError. ``warnings`` lists the
+    ``rmst``, and with ``rmst_pairs`` ``rmst_vs_comparator`` (arm label -> RMST of
+    that arm and the comparator only, so each difference is against the
+    comparator); values are results or AnalysisError. ``warnings`` lists the
     warnings the analyses gave (e.g. participants left out, with the reason),
     so the report can show them. ``week`` defaults to the cohort's primary
-    week; RMST is restricted to that week.
+    week; RMST is restricted to that week. Keys in ``skip`` (analyses that do
+    not apply to the cohort's design, see :mod:`kneestudy.report.applicability`)
+    are not run.
     """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        out = _cohort_analyses(cohort, outcome=outcome, week=week, threshold=threshold)
+        out = _cohort_analyses(
+            cohort,
+            outcome=outcome,
+            week=week,
+            threshold=threshold,
+            skip=frozenset(skip),
+            rmst_pairs=rmst_pairs,
+        )
     notes = [f"{w.category.__name__}: {w.message}" for w in caught]
     out["warnings"] = list(dict.fromkeys(notes))
     return out
 
 
 def _cohort_analyses(
-    cohort: Any, *, outcome: str, week: float | None, threshold: float
+    cohort: Any,
+    *,
+    outcome: str,
+    week: float | None,
+    threshold: float,
+    skip: frozenset[str],
+    rmst_pairs: bool,
 ) -> dict[str, Any]:
     from kneestudy import effects, survival
 
@@ -78,30 +101,44 @@ def _cohort_analyses(
     arms = cohort.arms
     treatments = [str(c) for c in arms.loc[~arms["is_comparator"], "intervention"]]
     for o in ("pain", "akps"):
-        if _has(cohort, o):
+        if _has(cohort, o) and f"ancova_{o}" not in skip:
             out[f"ancova_{o}"] = {
                 t: run(effects.ancova, cohort, outcome=o, week=wk, treatment=t) for t in treatments
             }
     if _has(cohort, outcome):
-        out["mmrm"] = run(effects.mmrm, cohort, outcome=outcome)
-        out["responders"] = {
-            t: run(effects.responders, cohort, outcome=outcome, week=wk, treatment=t)
-            for t in treatments
-        }
+        if "mmrm" not in skip:
+            out["mmrm"] = run(effects.mmrm, cohort, outcome=outcome)
+        if "responders" not in skip:
+            out["responders"] = {
+                t: run(effects.responders, cohort, outcome=outcome, week=wk, treatment=t)
+                for t in treatments
+            }
+    if "time_to_pain_free" in skip:
+        return out
     tt = run(survival.time_to_pain_free, cohort, threshold=threshold)
     out["time_to_pain_free"] = tt
     if isinstance(tt, AnalysisError):
         return out
     d, e, g = tt["time_weeks"], tt["observed"], tt["arm"]
     out["kaplan_meier"] = run(survival.kaplan_meier, d, e, g)
-    out["logrank"] = run(survival.logrank, d, e, g)
+    if "logrank" not in skip:
+        out["logrank"] = run(survival.logrank, d, e, g)
     comp = comparator_arm(cohort)
-    if comp is not None:
+    if comp is not None and "cox" not in skip:
         design = survival_design(tt, list(cohort.arms["arm"]), comp)
         covs = [c for c in design.columns if c.startswith("arm: ")]
         # Hazard ratios only: the report does not show the proportional-hazards test.
         out["cox"] = run(survival.cox, design, "duration", "event", covs, ph_test=False)
-    out["rmst"] = run(survival.rmst, d, e, g, wk)
+    if "rmst" not in skip:
+        out["rmst"] = run(survival.rmst, d, e, g, wk)
+        if rmst_pairs and comp is not None and "cox" not in skip:
+            # each arm against the comparator, so the difference is the one the reader wants
+            pairs = {}
+            for arm in cohort.arms["arm"]:
+                if arm != comp:
+                    two = (g == arm) | (g == comp)
+                    pairs[str(arm)] = run(survival.rmst, d[two], e[two], g[two], wk)
+            out["rmst_vs_comparator"] = pairs
     return out
 
 

@@ -1,73 +1,45 @@
-"""The per-cohort sections of the report.
+"""The section of one cohort: its design and arms, flow, Table 1, outcomes over time,
+effects, time to pain-free and harms.
 
-Each analysis runs through :func:`attempt`: a :class:`~kneestudy.errors.AnalysisError`
-(an analysis that cannot be done on these data) becomes a message in its
-section; any other exception is a bug and propagates.
+A cohort is first turned into a :class:`CohortView`: its arms named for
+display (by intervention code, see :func:`kneestudy.plots.labels.arm_names`),
+the analyses that do not apply to its design set aside with their reason
+(:mod:`kneestudy.report.applicability`), and every analysis that applies run
+once (:func:`kneestudy.report.analyses.cohort_analyses`). The section is then
+assembled from :data:`COHORT_PARTS`, functions ``part(view, settings) ->
+list of blocks``; a new analysis slots in as one more part.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from markupsafe import Markup
 
-from kneestudy.effects.safety import adverse_events
 from kneestudy.errors import AnalysisError
 from kneestudy.ingest.model import Cohort
-from kneestudy.report._html import DIAGRAM, error_box, esc, figure_svg, items, note, para, table
-from kneestudy.report._tables import baseline_table
-from kneestudy.report.analyses import cohort_analyses
+from kneestudy.plots.labels import arm_names, intervention_label
+from kneestudy.report.applicability import Inapplicable, not_applicable, skipped_keys
+from kneestudy.report.baseline import baseline_table
+from kneestudy.report.content import (
+    DIAGRAM,
+    Column,
+    Facts,
+    Figure,
+    Heading,
+    NotApplicable,
+    Paragraph,
+    Problem,
+    Section,
+    Table,
+)
+from kneestudy.report.settings import Settings
 
-__all__ = ["Settings", "attempt", "cohort_section", "result_frame", "warning_notes"]
-
-
-@dataclass(frozen=True)
-class Settings:
-    """Analysis settings used throughout a report (written into its methods)."""
-
-    outcome: str = "pain"
-    week: float | None = None  # None: each cohort's primary week
-    pain_free_threshold: float = 1.0
-    level: float = 0.95
-    used: dict[str, Any] = field(default_factory=dict, compare=False)
-
-
-def attempt(what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, Markup]:
-    """Run an analysis; on AnalysisError return (None, a message box)."""
-    try:
-        return fn(*args, **kwargs), Markup("")
-    except AnalysisError as exc:
-        return None, error_box(what, exc)
-
-
-def result_frame(result: Any) -> pd.DataFrame:
-    """A result's tidy table (``to_frame()``), all-empty columns dropped."""
-    if result is None:
-        return pd.DataFrame()
-    frame = result.to_frame() if hasattr(result, "to_frame") else pd.DataFrame(result)
-    frame = frame.reset_index(drop=isinstance(frame.index, pd.RangeIndex))
-    return frame.dropna(axis=1, how="all")
-
-
-def _pick(frame: pd.DataFrame, *names: str) -> str | None:
-    for n in names:
-        if n in frame.columns:
-            return n
-    return None
-
-
-def _comparator_arm(cohort: Any) -> str | None:
-    rows = cohort.arms.loc[cohort.arms["is_comparator"], "arm"]
-    return str(rows.iloc[0]) if len(rows) else None
-
-
-def _h3(anchor: str, title: str) -> Markup:
-    return Markup(f'<h3 id="{esc(anchor)}">{esc(title)}</h3>')
+__all__ = ["COHORT_PARTS", "CohortView", "cohort_section", "cohort_view", "warning_bullets"]
 
 
 class _ArmsOnce(Cohort):
@@ -78,81 +50,84 @@ class _ArmsOnce(Cohort):
         return Cohort.arms.fget(self)  # type: ignore[attr-defined]
 
 
-def _arms_once(cohort: Any) -> Any:
-    if type(cohort) is not Cohort:
-        return cohort
-    return _ArmsOnce(**{f.name: getattr(cohort, f.name) for f in dataclasses.fields(cohort)})
+@dataclass(eq=False)
+class CohortView:
+    """A cohort as the report shows it.
+
+    Attributes
+    ----------
+    cohort : Cohort
+        The cohort with each participant's ``arm`` replaced by the arm's display
+        name (unique per intervention code), so every table and plot groups by
+        code and shows names.
+    original : Cohort
+        The cohort as loaded.
+    anchor : str
+        Section anchor (``cohort-1``).
+    slug : str
+        Stable prefix of the cohort's table keys and figure names.
+    names : dict
+        Intervention code -> display name.
+    comparator : str or None
+        The comparator arm's code.
+    week : float
+        Week of the effects (the primary week unless the settings give one).
+    inapplicable : list of Inapplicable
+    results : dict
+        :func:`~kneestudy.report.analyses.cohort_analyses` of the analyses that apply.
+    """
+
+    cohort: Any
+    original: Any
+    anchor: str
+    slug: str
+    names: dict[str, str]
+    comparator: str | None
+    week: float
+    inapplicable: list[Inapplicable] = field(default_factory=list)
+    results: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def comparator_name(self) -> str | None:
+        return self.names.get(self.comparator) if self.comparator else None
+
+    def name(self, code: Any) -> str:
+        """Display name of an arm by its intervention code."""
+        return self.names.get(str(code), intervention_label(str(code)))
+
+    def left_out(self, part: str) -> list[NotApplicable]:
+        return [NotApplicable(i.what, i.why) for i in self.inapplicable if i.part == part]
+
+    def pair(self, treatment: Any) -> str:
+        """ "Arm vs comparator" by the treatment arm's code."""
+        return f"{self.name(treatment)} vs {self.comparator_name}"
 
 
-def warning_notes(notes: list[str]) -> Markup:
-    """The warnings analyses gave (participants left out and why, …), shown not hidden."""
-    if not notes:
-        return Markup("")
-    return (
-        Markup('<div class="warnings"><strong>Notes from the analyses</strong>')
-        + items(notes)
-        + Markup("</div>")
-    )
+def _display_cohort(cohort: Any, names: dict[str, str]) -> Any:
+    p = cohort.participants.assign(arm=cohort.participants["intervention"].astype(str).map(names))
+    shown = dataclasses.replace(cohort, participants=p)
+    if type(shown) is Cohort:
+        shown = _ArmsOnce(**{f.name: getattr(shown, f.name) for f in dataclasses.fields(shown)})
+    return shown
 
 
-def cohort_section(cohort: Any, anchor: str, settings: Settings) -> Markup:
-    """HTML of one cohort: flow, baseline, trajectories, effects, time to pain-free, AEs."""
-    from kneestudy import plots
+def cohort_view(cohort: Any, anchor: str, slug: str, settings: Settings) -> CohortView:
+    """Name the arms, decide what applies and run the analyses of one cohort."""
+    from kneestudy.report.analyses import cohort_analyses
 
-    cohort = _arms_once(cohort)
-
-    m = cohort.manifest
-    week = float(settings.week if settings.week is not None else m.primary_week)
-    comp = _comparator_arm(cohort)
-    parts: list[Markup] = []
-    parts.append(
-        Markup(
-            f'<p class="meta">Cohort <code>{esc(m.cohort_id)}</code> · design {esc(m.design)} · '
-            f"primary outcome {esc(m.primary_outcome)} at week {esc(f'{m.primary_week:g}')} · "
-            f"risk of bias {esc(m.risk_of_bias.replace('_', ' '))} · source {esc(m.source)}</p>"
-        )
-    )
-    if m.description:
-        parts.append(para(m.description))
-
-    # Participant flow
-    parts.append(_h3(f"{anchor}-flow", "Participant flow"))
-    n_arms = max(len(cohort.arms), 1)
-    parts.append(
-        figure_svg(
-            lambda ax: plots.consort(cohort, ax),
-            (max(6.5, 2.3 * n_arms), 4.6),
-            alt=f"CONSORT flow of {m.title}",
-            margins=DIAGRAM,
-        )
-    )
-
-    # Baseline
-    parts.append(_h3(f"{anchor}-baseline", "Baseline characteristics by arm"))
-    parts.append(
-        table(
-            baseline_table(cohort),
-            caption="Mean (SD) or n (%); SMD = standardised difference vs the comparator arm",
-        )
-    )
-
-    # Trajectories
-    parts.append(_h3(f"{anchor}-trajectories", "Pain and AKPS over time"))
-    for outcome in ("pain", "akps"):
-        if outcome in cohort.visits and cohort.visits[outcome].notna().any():
-            parts.append(
-                figure_svg(
-                    lambda ax, o=outcome: plots.trajectories(cohort, o, ax),
-                    (7.0, 3.6),
-                    alt=f"{outcome} by arm and week",
-                    margins={"bottom": 0.15, "left": 0.11},
-                )
-            )
-
-    # Effects
-    parts.append(_h3(f"{anchor}-effects", f"Effects at week {week:g}"))
+    arms = cohort.arms
+    names = arm_names(zip(arms["arm"], arms["intervention"], strict=True), cohort.manifest.codes)
+    shown = _display_cohort(cohort, names)
+    comp_rows = shown.arms.loc[shown.arms["is_comparator"], "intervention"]
+    week = float(settings.week if settings.week is not None else cohort.manifest.primary_week)
+    skip = not_applicable(shown)
     results = cohort_analyses(
-        cohort, outcome=settings.outcome, week=week, threshold=settings.pain_free_threshold
+        shown,
+        outcome=settings.outcome,
+        week=week,
+        threshold=settings.pain_free_threshold,
+        skip=skipped_keys(skip),
+        rmst_pairs=True,
     )
     for key, attr, name in (
         ("mmrm", "covariance", "mmrm_covariance"),
@@ -162,192 +137,204 @@ def cohort_section(cohort: Any, anchor: str, settings: Settings) -> Markup:
         value = getattr(results.get(key), attr, None)
         if isinstance(value, str):
             settings.used.setdefault(name, set()).add(value)
-    parts.extend(_effects(cohort, results, settings))
+    return CohortView(
+        cohort=shown,
+        original=cohort,
+        anchor=anchor,
+        slug=slug,
+        names=names,
+        comparator=str(comp_rows.iloc[0]) if len(comp_rows) else None,
+        week=week,
+        inapplicable=skip,
+        results=results,
+    )
 
-    # Time to pain-free
-    parts.append(_h3(f"{anchor}-survival", "Time to pain-free"))
-    parts.extend(_survival(cohort, results, comp, settings))
-    parts.append(warning_notes(results.get("warnings", [])))
 
-    # Adverse events
-    parts.append(_h3(f"{anchor}-adverse-events", "Adverse events"))
-    if cohort.adverse_events is None:
-        parts.append(note("This cohort records no adverse-events table."))
-    else:
-        ae = adverse_events(cohort).drop(columns="intervention")
-        parts.append(
-            table(
-                ae,
-                digits=3,
-                headers=[
-                    "Arm",
-                    "n",
-                    "With ≥1 event",
-                    "Reports",
-                    "Serious",
-                    "Risk",
-                    "Exact CI low",
-                    "Exact CI high",
-                    f"RR vs {comp}",
-                    "RR CI low",
-                    "RR CI high",
-                    "Fisher p",
-                ],
-                caption="Participants with at least one adverse event; risk with exact "
-                "(Clopper–Pearson) 95% CI; risk ratio vs the comparator with 95% CI",
+def warning_bullets(notes: Sequence[str]) -> list[Any]:
+    """The warnings analyses gave (participants left out and why, …), shown not hidden."""
+    from kneestudy.report.content import Bullets
+
+    return [Bullets(tuple(notes), title="Notes from the analyses", style="notes")] if notes else []
+
+
+def problem(what: str, res: Any) -> list[Problem]:
+    """A Problem block when ``res`` is an AnalysisError, else nothing."""
+    return [Problem(what, str(res))] if isinstance(res, AnalysisError) else []
+
+
+# -- parts --------------------------------------------------------------------
+
+
+def overview(v: CohortView, settings: Settings) -> list[Any]:
+    """Design, outcome, risk of bias and source; the arms table."""
+    m = v.original.manifest
+    design = {"parallel": "parallel-group randomised trial", "single_arm": "single-arm cohort",
+              "crossover": "crossover trial"}.get(m.design, m.design)  # fmt: skip
+    from kneestudy.report.settings import outcome_label
+
+    out: list[Any] = [
+        Facts(
+            (
+                ("Cohort", m.cohort_id),
+                ("Design", design),
+                (
+                    "Primary outcome",
+                    f"{outcome_label(m.primary_outcome)} at week {m.primary_week:g}",
+                ),
+                ("Risk of bias", m.risk_of_bias.replace("_", " ")),
+                ("Population", m.population),
+                ("Source", m.source),
             )
         )
-    return Markup("").join(parts)
-
-
-def _shown(what: str, res: Any) -> tuple[Any, Markup]:
-    if isinstance(res, AnalysisError):
-        return None, error_box(what, res)
-    return res, Markup("")
-
-
-_ANCOVA_COLS = ("treatment", "comparator", "n_treatment", "n_comparator", "estimate", "se",
-                "ci_low", "ci_high", "p_value", "smd", "smd_ci_low", "smd_ci_high")  # fmt: skip
-_MMRM_COLS = ("week", "treatment", "comparator", "estimate", "se", "df", "ci_low", "ci_high",
-              "p_value")  # fmt: skip
-_RESP_COLS = ("treatment", "comparator", "events_treatment", "n_treatment", "events_comparator",
-              "n_comparator", "rr", "rr_ci_low", "rr_ci_high", "odds_ratio", "or_ci_low",
-              "or_ci_high", "rd", "rd_ci_low", "rd_ci_high", "nnt_text")  # fmt: skip
-
-
-def _by_arm(
-    what: str, results: dict[str, Any], cols: tuple[str, ...]
-) -> tuple[pd.DataFrame, Markup]:
-    """Rows of the per-arm results that worked, and messages for those that did not."""
-    frames, errors = [], []
-    for code, res in results.items():
-        if isinstance(res, AnalysisError):
-            errors.append(error_box(f"{what} ({code})", res))
-        else:
-            frames.append(result_frame(res))
-    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    keep = [c for c in cols if c in frame.columns]
-    return (frame[keep] if keep else frame), Markup("").join(errors)
-
-
-def _effects(cohort: Any, results: dict[str, Any], settings: Settings) -> list[Markup]:
-    week = results["week"]
-    out: list[Markup] = []
-    for outcome, label in (("pain", "Pain (0–10)"), ("akps", "AKPS (0–100)")):
-        if f"ancova_{outcome}" not in results:
-            continue
-        frame, err = _by_arm(f"ANCOVA of {outcome}", results[f"ancova_{outcome}"], _ANCOVA_COLS)
-        out.append(err)
-        if len(frame):
-            better = "negative = less pain" if outcome == "pain" else "positive = better function"
-            out.append(
-                table(
-                    frame,
-                    digits=3,
-                    caption=f"ANCOVA: {label} at week {week:g} adjusted for baseline, each arm "
-                    f"minus the comparator ({better})",
-                )
-            )
-    if "mmrm" in results:
-        res, err = _shown(f"MMRM of {settings.outcome}", results["mmrm"])
-        out.append(err)
-        if res is not None:
-            frame = result_frame(res)
-            frame = frame[[c for c in _MMRM_COLS if c in frame.columns] or list(frame.columns)]
-            out.append(
-                table(
-                    frame,
-                    digits=3,
-                    caption=f"MMRM ({settings.outcome}, {getattr(res, 'covariance', '')} "
-                    "covariance, REML): difference vs comparator at each visit",
-                )
-            )
-    if "responders" in results:
-        frame, err = _by_arm("Responder analysis", results["responders"], _RESP_COLS)
-        out.append(err)
-        if len(frame):
-            out.append(
-                table(
-                    frame,
-                    digits=3,
-                    caption=f"Responders at week {week:g}: risk ratio, odds ratio, risk "
-                    "difference and number needed to treat (NNT)",
-                )
-            )
+    ]
+    if m.description:
+        out.append(Paragraph(m.description, "muted"))
+    arms = v.cohort.arms
+    frame = pd.DataFrame(
+        {
+            "arm": arms["arm"],
+            "intervention": arms["intervention"],
+            "role": ["comparator" if c else "treatment" for c in arms["is_comparator"]],
+            "n": arms["n"].astype(float),
+        }
+    )
+    if m.design == "single_arm":
+        frame["role"] = "single arm"
+    out.append(
+        Table(
+            f"{v.slug}-arms",
+            f"Arms of {m.title}",
+            frame,
+            (
+                Column("arm", "Arm", style="text"),
+                Column("intervention", "Intervention", style="label"),
+                Column("role", "Role", style="text"),
+                Column("n", "Participants", style="count"),
+            ),
+            notes=(
+                "Arms are identified by their intervention code; the arm names are as in "
+                "the data, or the intervention's label when the data give only that.",
+            ),
+        )  # fmt: skip
+    )
     return out
 
 
-def _survival(
-    cohort: Any, results: dict[str, Any], comp: str | None, settings: Settings
-) -> list[Markup]:
+def flow(v: CohortView, settings: Settings) -> list[Any]:
     from kneestudy import plots
 
-    week = results["week"]
-    tt, err = _shown("Time to pain-free", results["time_to_pain_free"])
-    if tt is None:
-        return [err]
-    out: list[Markup] = []
-    km, err = _shown("Kaplan–Meier curves", results["kaplan_meier"])
-    out.append(err)
-    if km is not None:
-        colors = plots.arm_colors(list(cohort.arms["arm"]), comp)
-        out.append(
-            figure_svg(
-                lambda ax: plots.pain_free_curves(km, ax, colors=colors, comparator=comp),
-                (7.0, 5.2),
-                alt="share pain-free over time by arm",
-                margins={"left": 0.2, "bottom": 0.17 + 0.045 * len(cohort.arms), "top": 0.93},
-            )
+    c = v.cohort
+    n_arms = max(len(c.arms), 1)
+    return [
+        Heading("Participant flow", f"{v.anchor}-flow"),
+        Figure(
+            f"{v.slug}-flow",
+            f"Participant flow of {c.title} (CONSORT): numbers from the data, analysed = primary "
+            f"outcome observed at baseline and at week {c.manifest.primary_week:g}.",
+            lambda ax: plots.consort(c, ax),
+            (max(6.5, 2.3 * n_arms), 4.6),
+            alt=f"CONSORT flow of {c.title}",
+            margins=DIAGRAM,
+        ),
+    ]
+
+
+def baseline(v: CohortView, settings: Settings) -> list[Any]:
+    frame = baseline_table(v.cohort)
+    arms, comp = frame.attrs["arms"], frame.attrs["comparator"]
+    n = {c: int(frame.loc[frame["variable"] == "n", f"{c}.a"].iloc[0]) for c in arms}
+    cols = [Column("characteristic", "Characteristic", style="text")]
+    for code, name in arms.items():
+        cols.append(
+            Column(
+                f"{code}.a",
+                f"{name} (n = {n[code]})",
+                style="summary",
+                digits=1,
+                fields=("statistic", f"{code}.a", f"{code}.b", f"{code}.c"),
+            )  # fmt: skip
         )
-        med = km.median
-        if isinstance(med, pd.Series):
-            med = med.rename("median_weeks").reset_index()
-        if isinstance(med, pd.DataFrame):
-            out.append(
-                table(
-                    med,
-                    caption="Median weeks to pain-free (Kaplan–Meier; – = not reached)",
-                )
-            )
-    lr, err = _shown("Log-rank test", results["logrank"])
-    out.append(err)
-    if lr is not None:
-        out.append(table(result_frame(lr), digits=4, caption="Log-rank test"))
-    if "cox" in results:
-        cx, err = _shown("Cox model", results["cox"])
-        out.append(err)
-        if cx is not None:
-            frame = cx.table if isinstance(getattr(cx, "table", None), pd.DataFrame) else None
-            infinite = tuple(getattr(cx, "infinite", ()) or ())
-            if infinite:
-                out.append(
-                    note(
-                        "The Cox fit did not converge to a finite value for "
-                        + ", ".join(infinite)
-                        + " (e.g. no one in an arm became pain-free): that hazard ratio is "
-                        "not estimable; read the curves and the log-rank test instead.",
-                        kind="analysis-error",
-                    )
-                )
-            out.append(
-                table(
-                    frame if frame is not None else result_frame(cx),
-                    digits=3,
-                    caption=f"Cox proportional-hazards model: hazard ratio of becoming "
-                    f"pain-free vs {comp} (above 1 = sooner)",
-                )
-            )
-    rm, err = _shown("Restricted mean time", results["rmst"])
-    out.append(err)
-    if rm is not None:
-        out.append(
-            table(
-                result_frame(rm),
-                digits=3,
-                caption=f"Restricted mean weeks until pain-free, up to week {week:g} (RMST)",
-            )
+    cols.append(Column("missing", "Missing", unit="n", style="count", missing=""))
+    smd_cols = [c for c in arms if f"smd.{c}" in frame]
+    for code in smd_cols:
+        label = "SMD" if len(smd_cols) == 1 else f"SMD {arms[code]}"
+        cols.append(Column(f"smd.{code}", label, unit=f"vs {arms[comp]}", digits=2, missing=""))
+    notes = [
+        "Mean (SD) or, for markedly skewed variables (|skewness| > 1), median [Q1, Q3]; "
+        "n (%) of participants with a value. Missing: participants without a value, all arms.",
+    ]
+    if smd_cols:
+        notes.append(
+            "SMD: absolute standardised difference against the comparator arm (Austin 2009; "
+            "categorical variables over all levels, Yang & Dalton 2012); above 0.1 is commonly "
+            "read as imbalance. No significance tests (CONSORT 2010, item 15)."
         )
-        diff = getattr(rm, "difference", None)
-        if isinstance(diff, pd.DataFrame) and len(diff):
-            out.append(table(diff, digits=3, caption="RMST differences between arms (weeks)"))
+    if frame.attrs["not_recorded"]:
+        notes.append("Not recorded in this cohort: " + ", ".join(frame.attrs["not_recorded"]) + ".")
+    shown = frame.assign(missing=frame["missing"].where(frame["statistic"] != "n"))
+    return [
+        Heading("Baseline characteristics by arm", f"{v.anchor}-baseline"),
+        Table(
+            f"{v.slug}-baseline",
+            f"Baseline characteristics of the participants of {v.cohort.title}, by arm",
+            shown,
+            tuple(cols),
+            notes=tuple(notes),
+            indent="indent",
+        ),
+    ]
+
+
+def trajectories(v: CohortView, settings: Settings) -> list[Any]:
+    from kneestudy import plots
+
+    c = v.cohort
+    out: list[Any] = [Heading("Pain and AKPS over time", f"{v.anchor}-trajectories")]
+    for outcome, what in (("pain", "Pain"), ("akps", "AKPS")):
+        if outcome in c.visits and c.visits[outcome].notna().any():
+            out.append(
+                Figure(
+                    f"{v.slug}-{outcome}-over-time",
+                    f"{what} by arm and week in {c.title}: observed means with 95% CIs (t "
+                    "intervals), not adjusted and not imputed.",
+                    lambda ax, o=outcome: plots.trajectories(c, o, ax),
+                    (7.0, 3.6),
+                    alt=f"{outcome} by arm and week",
+                    margins={"bottom": 0.15, "left": 0.11},
+                )
+            )
     return out
+
+
+def _results_parts() -> list[Callable[[CohortView, Settings], list[Any]]]:
+    from kneestudy.report.cohort_results import effects, harms, survival
+
+    return [effects, survival, harms]
+
+
+#: The parts of a cohort section, in order (each ``part(view, settings) -> blocks``).
+COHORT_PARTS: list[Callable[[CohortView, Settings], list[Any]]] = [
+    overview,
+    flow,
+    baseline,
+    trajectories,
+]
+
+
+def cohort_section(
+    v: CohortView,
+    settings: Settings,
+    parts: Sequence[Callable[[CohortView, Settings], list[Any]]] | None = None,
+) -> Section:
+    """The report section of one cohort, from ``parts`` (default: every part, in order)."""
+    chosen = list(parts) if parts is not None else [*COHORT_PARTS, *_results_parts()]
+    blocks: list[Any] = []
+    for part in chosen:
+        blocks.extend(part(v, settings))
+    return Section(
+        id=v.anchor,
+        title=v.original.title,
+        blocks=tuple(blocks),
+        synthetic=v.original.is_synthetic,
+        kind="cohort",
+    )

@@ -2,6 +2,13 @@
 
 Every check raises :class:`~kneestudy.errors.AnalysisError` naming the
 offending positions; nothing is dropped silently.
+
+Category order: a categorical variable (pandas ``Categorical``, as the
+schemas give ``sex`` and ``squat_test``) keeps its declared order of
+categories, restricted to the levels present, as R keeps a factor's levels;
+any other variable is ordered by sorting its distinct values, as R's
+``factor()`` does. The first level is the reference of treatment dummies. The
+effects estimators (``ancova``, ``subgroup``) use the same rule.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ __all__ = [
     "as_groups",
     "as_observed",
     "as_weights",
+    "levels_of",
     "positions",
     "time_index",
 ]
@@ -85,14 +93,32 @@ def as_observed(observed: Any, n: int, name: str = "observed") -> np.ndarray:
     return f == 1.0
 
 
+def levels_of(s: pd.Series) -> list[Any]:
+    """Levels of a variable in kneestudy's one order (module notes): the declared
+    categories present for a categorical, else the sorted distinct values."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        present = set(s.dropna().unique())
+        return [lv for lv in s.cat.categories if lv in present]
+    return sorted(s.dropna().unique())
+
+
 def as_groups(groups: Any, n: int, name: str = "groups") -> tuple[np.ndarray, list[Any]]:
-    """Integer codes and the sorted distinct labels of a grouping variable."""
-    s = pd.Series(groups.to_numpy() if isinstance(groups, pd.Series) else np.asarray(groups))
+    """Integer codes and the distinct labels of a grouping variable (order: :func:`levels_of`)."""
+    if isinstance(groups, pd.Categorical) or (
+        isinstance(groups, pd.Series) and isinstance(groups.dtype, pd.CategoricalDtype)
+    ):
+        s = pd.Series(groups).reset_index(drop=True)
+    else:
+        s = pd.Series(groups.to_numpy() if isinstance(groups, pd.Series) else np.asarray(groups))
     if len(s) != n:
         raise AnalysisError(f"{name} has length {len(s)}, durations has length {n}")
     bad = s.isna().to_numpy()
     if bad.any():
         raise AnalysisError(f"{name} has missing values at positions {positions(bad)}")
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        labels = levels_of(s)
+        codes = pd.Categorical(s, categories=labels).codes
+        return codes.astype(np.intp), labels
     arr = s.to_numpy()
     if arr.dtype.kind in "iu" and arr.size:
         lo, hi = int(arr.min()), int(arr.max())

@@ -17,8 +17,11 @@ observed information.
 
 Covariates: numeric or boolean columns enter as they are; a text or
 categorical column (e.g. ``arm``) is coded as treatment dummies against its
-first level in sorted order (R's default ``contr.treatment`` for a factor),
-named ``column[level]``.
+first level (R's default ``contr.treatment`` for a factor), named
+``column[level]``. Levels follow kneestudy's one order: a categorical column
+keeps the schema's order of categories (``squat_test``: pass, fail; so "pass"
+is the reference, as in :func:`kneestudy.effects.subgroup`); a text column is
+sorted, as R's ``factor()``.
 
 The proportional-hazards test is R's ``cox.zph(fit, transform = "km")`` of
 survival ≥ 3.0: a score test, at (β̂, 0), of adding :math:`x\,g(t)` for each
@@ -42,7 +45,13 @@ import pandas as pd
 from scipy import linalg, stats
 
 from kneestudy.errors import AnalysisError
-from kneestudy.survival._input import as_durations, as_groups, as_observed, positions
+from kneestudy.survival._input import (
+    as_durations,
+    as_groups,
+    as_observed,
+    levels_of,
+    positions,
+)
 from kneestudy.survival.results import CoxResult
 
 __all__ = ["cox", "design_matrix"]
@@ -51,7 +60,8 @@ __all__ = ["cox", "design_matrix"]
 def design_matrix(data: pd.DataFrame, covariates: Sequence[str]) -> pd.DataFrame:
     """Numeric design columns: numbers as they are, categories as treatment dummies.
 
-    A non-numeric column ``c`` with sorted levels ``L0 < L1 < ...`` gives
+    A non-numeric column ``c`` with levels ``L0, L1, ...`` (the declared
+    categories present for a categorical column, else sorted values) gives
     columns ``c[L1]``, ``c[L2]``, ... (1 where the row has that level), the
     first level being the reference. Missing values are an error naming rows.
     """
@@ -75,12 +85,12 @@ def design_matrix(data: pd.DataFrame, covariates: Sequence[str]) -> pd.DataFrame
             cols[c] = v
             terms[c] = [c]
         else:
-            codes, levels = pd.factorize(s.astype(str), sort=True)
+            levels = levels_of(s)
             if len(levels) < 2:
                 raise AnalysisError(f"covariate {c!r} has a single level {levels[0]!r}")
             terms[c] = []
-            for j, lev in enumerate(levels[1:], start=1):
-                cols[f"{c}[{lev}]"] = (codes == j).astype(float)
+            for lev in levels[1:]:
+                cols[f"{c}[{lev}]"] = (s == lev).to_numpy(dtype=float)
                 terms[c].append(f"{c}[{lev}]")
     out = pd.DataFrame(cols, index=data.index)
     out.attrs["terms"] = terms
@@ -253,7 +263,8 @@ def cox(
         Columns with follow-up time (> 0) and event indicator (bool or 0/1).
     covariates : sequence of str
         Numeric columns, or categorical ones (treatment dummies vs the first
-        sorted level; see module notes).
+        level: the schema's first category, or the first sorted value of a
+        text column; see module notes).
     strata : str or list of str, optional
         Columns defining strata with separate baseline hazards.
     ties : {"efron", "breslow"}

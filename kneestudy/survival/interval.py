@@ -17,6 +17,11 @@ known to lie in (previous visit, visit]. Two analyses use that interval:
   For a covariate with coefficient :math:`\beta`, the time ratio is
   :math:`e^{\beta}` and the hazard ratio :math:`e^{-\beta/\sigma}`; CIs by the
   delta method on the log scale with the inverse observed information.
+  An interval :math:`(0, \infty)` (no visit after baseline) carries no
+  information (its likelihood contribution is 1); R's ``survreg`` drops it as
+  missing (``Surv(NA, NA, type = "interval2")``, "observations deleted due to
+  missingness"), and so does :func:`interval_weibull`, with a warning and the
+  number left out in the result.
 
 References
 ----------
@@ -27,6 +32,7 @@ Data, 2nd ed., ch. 2–3. Therneau TM, survival package, ``survreg``.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -185,7 +191,7 @@ def interval_weibull(
         E.g. the output of :func:`time_to_pain_free`.
     covariates : sequence of str
         Numeric columns, or categorical ones (treatment dummies vs the first
-        sorted level, as in :func:`cox`).
+        level in kneestudy's one order, as in :func:`cox`).
     left, right : str
         Interval columns: 0 = before the first visit (left-censored), inf =
         right-censored, equal ends = exact time.
@@ -195,13 +201,31 @@ def interval_weibull(
     -------
     IntervalWeibullResult
         ``.table`` (coef, se, z, p_value by term, with "Log(scale)"),
-        ``.contrasts`` (time_ratio and hazard_ratio with CIs per covariate).
+        ``.contrasts`` (time_ratio and hazard_ratio with CIs per covariate),
+        ``.n`` (intervals used), ``.n_uninformative`` and ``.notes``.
+
+    Warns
+    -----
+    RuntimeWarning
+        When uninformative intervals (0, ∞) are left out (module notes).
 
     Examples
     --------
     >>> interval_weibull(time_to_pain_free(cohort), ["arm"]).contrasts  # doctest: +SKIP
     """
     lo, hi = _check_interval(data[left].to_numpy(), data[right].to_numpy())
+    void = (lo == 0) & np.isinf(hi)
+    notes: list[str] = []
+    if void.any():
+        note = (
+            f"{int(void.sum())} uninformative interval(s) (0, ∞) at positions {positions(void)} "
+            "(no visit after baseline) left out, as R's survreg drops them as missing"
+        )
+        notes.append(note)
+        warnings.warn(note, RuntimeWarning, stacklevel=2)
+        data, lo, hi = data.loc[~void], lo[~void], hi[~void]
+        if lo.size == 0:
+            raise AnalysisError("every interval is (0, ∞): there is nothing to fit")
     design = design_matrix(data, list(covariates)) if covariates else pd.DataFrame(index=data.index)
     names = ["(Intercept)", *design.columns]
     x = np.column_stack([np.ones(lo.size), design.to_numpy(dtype=float)])
@@ -268,6 +292,9 @@ def interval_weibull(
         scale=sigma,
         loglik=-_negll_grad(theta, x, lo, hi)[0],
         vcov=vcov,
+        n=int(lo.size),
+        n_uninformative=int(void.sum()),
+        notes=tuple(notes),
     )
 
 

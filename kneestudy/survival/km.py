@@ -1,4 +1,4 @@
-r"""Kaplan–Meier estimate with Greenwood standard errors, as R's ``survfit``.
+r"""Kaplan–Meier estimate with Greenwood or robust standard errors, as R's ``survfit``.
 
 .. math::
 
@@ -19,6 +19,28 @@ Confidence intervals (R's ``survfit(conf.type = ...)``), with
 
 The log-log interval is the default because it stays inside (0, 1) and has
 better coverage in small trials (Kalbfleisch & Prentice 2002, §1.4).
+
+Variance with case weights. Greenwood's formula treats weights as
+frequencies, which is right for whole-number weights (a weight of 3 is three
+people) and wrong otherwise: with non-integer weights (e.g. inverse
+probability weights) it understates the uncertainty. R's ``survfit`` then
+uses the robust, infinitesimal-jackknife variance instead, and so does
+``variance="auto"`` here. With :math:`U_k(t)` the influence of observation
+:math:`k` (weight :math:`w_k`) on :math:`\hat S(t)`,
+
+.. math::
+
+    \widehat{\mathrm{Var}}_{IJ}\{\hat S(t)\} = \sum_k U_k(t)^2, \quad
+    U_k(t) = \hat S(t)\, w_k \sum_{t_j \le \min(t, T_k)}
+        \frac{d_j/Y_j - \delta_{kj}}{Y_j - d_j}
+
+(:math:`Y_j`, :math:`d_j` weighted numbers at risk and of events,
+:math:`\delta_{kj} = 1` when :math:`k` has its event at :math:`t_j`); the
+variance is 0 from the time :math:`\hat S` reaches 0. This is the recursion of
+``survfitkm.c`` (Therneau, survival 3.5, "survfitkm: robust variance") in
+closed form, computed from per-time sums of squared weights. The intervals
+then use :math:`s = \mathrm{se}(\hat S)/\hat S` as R's ``survfit_confint``
+with ``logse = FALSE``. ``KMResult.variance`` says which was used.
 
 References
 ----------
@@ -47,6 +69,48 @@ from kneestudy.survival.results import KMResult
 __all__ = ["kaplan_meier"]
 
 CONF_TYPES = ("log-log", "log", "plain")
+VARIANCES = ("auto", "greenwood", "robust")
+
+
+def _robust_logse(
+    t: np.ndarray,
+    e: np.ndarray,
+    w: np.ndarray,
+    codes: np.ndarray,
+    k: int,
+    bg: np.ndarray,
+    bt: np.ndarray,
+    events: np.ndarray,
+    at_risk: np.ndarray,
+    surv: np.ndarray,
+    gstart: np.ndarray,
+    gend: np.ndarray,
+) -> np.ndarray:
+    """se(S)/S of the infinitesimal-jackknife variance (module notes), per table row."""
+    utime, block = time_index(t)
+    nb = utime.size
+    key = block * k + codes
+    w2 = w * w
+    e2 = np.bincount(key, weights=w2 * e, minlength=nb * k).reshape(nb, k)
+    z2 = np.bincount(key, weights=w2 * ~e, minlength=nb * k).reshape(nb, k)
+    present = np.bincount(key, minlength=nb * k).reshape(nb, k) > 0
+    out = np.zeros_like(surv)
+    for a, b in zip(gstart, gend, strict=True):
+        j = bg[a]
+        m = present[:, j]
+        E2, Z2 = e2[m, j], z2[m, j]
+        Y, d = at_risk[a:b], events[a:b]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            c = np.where(d > 0, d / (Y * (Y - d)), 0.0)
+            C = np.cumsum(c)
+            C_prev = np.concatenate([[0.0], C[:-1]])
+            ev_term = np.where(E2 > 0, E2 * (C_prev - 1.0 / Y) ** 2, 0.0)
+            ce_term = np.where(Z2 > 0, Z2 * C**2, 0.0)
+            beyond = w2[codes == j].sum() - np.cumsum(E2 + Z2)  # weight² still at risk after t
+            v = C**2 * np.where(beyond > 0, beyond, 0.0) + np.cumsum(ev_term + ce_term)
+        v = np.where(surv[a:b] > 0, v, 0.0)  # from S = 0 on every influence is 0
+        out[a:b] = np.sqrt(np.maximum(v, 0.0))  # se(S)/S
+    return out
 
 
 def _tabulate(
@@ -148,6 +212,7 @@ def kaplan_meier(
     conf_type: str = "log-log",
     alpha: float = 0.05,
     weights: Any = None,
+    variance: str = "auto",
 ) -> KMResult:
     """Kaplan–Meier survival curves, equal to R's ``survfit(Surv(t, e) ~ g)``.
 
@@ -158,13 +223,18 @@ def kaplan_meier(
     observed : array-like of bool or 0/1, optional
         True for an event, False for censoring (default: all events).
     groups : array-like, optional
-        Group label per participant; one curve per group, sorted by label.
+        Group label per participant; one curve per group, in the declared order
+        of a categorical, else sorted by label.
     conf_type : {"log-log", "log", "plain"}
         Pointwise interval; "log-log" is our default (R's default is "log").
     alpha : float
         1 − confidence level.
     weights : array-like, optional
-        Case (frequency) weights, as ``survfit(weights = )``.
+        Case weights, as ``survfit(weights = )``.
+    variance : {"auto", "greenwood", "robust"}
+        "auto" (R's rule): Greenwood for no or whole-number weights, the
+        robust infinitesimal-jackknife variance when any weight is not a
+        whole number (module notes).
 
     Returns
     -------
@@ -182,9 +252,13 @@ def kaplan_meier(
         raise AnalysisError(f"conf_type must be one of {CONF_TYPES}, got {conf_type!r}")
     if not 0 < alpha < 1:
         raise AnalysisError(f"alpha must be in (0, 1), got {alpha}")
+    if variance not in VARIANCES:
+        raise AnalysisError(f"variance must be one of {VARIANCES}, got {variance!r}")
     t = as_durations(durations)
     e = as_observed(observed, t.size)
     w = as_weights(weights, t.size)
+    if variance == "auto":
+        variance = "robust" if w is not None and np.any(w != np.floor(w)) else "greenwood"
     if groups is None:
         codes, labels = np.zeros(t.size, dtype=np.intp), [""]
     else:
@@ -199,7 +273,13 @@ def kaplan_meier(
     for a, b in zip(gstart, gend, strict=True):  # one pass per group, vectorised within
         surv[a:b] = np.cumprod(frac[a:b])
         logvar[a:b] = np.cumsum(hvar[a:b])
-    logse = np.sqrt(logvar)
+    if variance == "robust":
+        w_all = np.ones(t.size) if w is None else w
+        logse = _robust_logse(
+            t, e, w_all, codes, len(labels), bg, bt, events, at_risk, surv, gstart, gend
+        )
+    else:
+        logse = np.sqrt(logvar)
     z = float(stats.norm.ppf(1 - alpha / 2))
     lo, hi = _confint(surv, logse, conf_type, z)
     with np.errstate(invalid="ignore"):
@@ -230,4 +310,10 @@ def kaplan_meier(
             }
         )
     median = pd.DataFrame(med_rows, columns=["group", "median", "ci_low", "ci_high"])
-    return KMResult(table=table, median=median, conf_type=conf_type, alpha=alpha)
+    return KMResult(
+        table=table,
+        median=median,
+        conf_type=conf_type,
+        alpha=alpha,
+        variance="robust (infinitesimal jackknife)" if variance == "robust" else "Greenwood",
+    )

@@ -34,7 +34,8 @@ class KMResult(Result):
     ----------
     table : DataFrame
         One row per distinct time per group: group, time, at_risk, events,
-        censored, survival, se (Greenwood standard error of S), ci_low, ci_high.
+        censored, survival, se (standard error of S, by ``variance``), ci_low,
+        ci_high.
         As in R, the log-log limits are NaN where S is 1 or 0 (the transform
         is undefined there), the log limits where S is 0, and se is NaN where
         S reaches 0 (Greenwood's term is infinite).
@@ -42,12 +43,16 @@ class KMResult(Result):
         group, median, ci_low, ci_high as R's ``print.survfit`` (NaN when the
         curve, or its confidence limit, never reaches 0.5: "not reached").
     conf_type, alpha : str, float
+    variance : str
+        "Greenwood", or "robust (infinitesimal jackknife)" (R's choice with
+        non-integer case weights).
     """
 
     table: pd.DataFrame
     median: pd.DataFrame
     conf_type: str = "log-log"
     alpha: float = 0.05
+    variance: str = "Greenwood"
     _title: str = field(default="Kaplan–Meier estimate", repr=False)
 
     def to_frame(self) -> pd.DataFrame:
@@ -183,11 +188,57 @@ class CoxResult(Result):
     def to_frame(self) -> pd.DataFrame:
         return self.table.copy()
 
+    def ph_violations(self, alpha: float = 0.05) -> list[str]:
+        """Terms (and "GLOBAL") whose proportional-hazards test has p < ``alpha``."""
+        if self.ph_test is None:
+            return []
+        p = self.ph_test["p"]
+        return [str(t) for t in p.index[p.notna() & (p < alpha)]]
+
+    def ph_note(self, alpha: float = 0.05) -> str:
+        """A plain-language sentence on the proportional-hazards test, for reports.
+
+        Grambsch & Therneau's test (R's ``cox.zph``) asks whether each hazard
+        ratio changes over follow-up. When it fails (p < ``alpha``) the
+        reported hazard ratio is an average of an effect that changes with
+        time, and the note says so; when it passes the note says that a test
+        with few events has little power, so passing does not prove the
+        assumption (Grambsch PM, Therneau TM. Biometrika 1994;81:515–26).
+        """
+        if self.ph_test is None:
+            return "The proportional-hazards test was not computed (cox(..., ph_test=True))."
+        pt = self.ph_test
+        missing = [str(t) for t in pt.index[pt["p"].isna()]]
+        if missing:
+            return (
+                "The proportional-hazards test could not be computed for "
+                f"{', '.join(missing)} (a coefficient diverges, e.g. no events in one group)."
+            )
+        glob = float(pt.loc["GLOBAL", "p"]) if "GLOBAL" in pt.index else float("nan")
+        bad = [t for t in self.ph_violations(alpha) if t != "GLOBAL"]
+        if bad or glob < alpha:
+            terms = bad or ["the model as a whole"]
+            ps = ", ".join(f"{t} p = {float(pt.loc[t, 'p']):.3g}" for t in (bad or ["GLOBAL"]))
+            return (
+                f"The proportional-hazards assumption fails for {', '.join(terms)} "
+                f"(cox.zph, {ps}; global p = {glob:.3g}): the hazard ratio averages an "
+                "effect that changes over follow-up, so read it with the Kaplan–Meier "
+                "curves and the restricted mean survival time rather than on its own."
+            )
+        return (
+            f"No evidence against proportional hazards (cox.zph global p = {glob:.3g}, "
+            f"{self.n_events} events); with few events this test has little power, so "
+            "passing it does not prove the assumption."
+        )
+
     def _repr_html_(self) -> str:
         parts = [("Coefficients", self.table)]
         if self.ph_test is not None:
             parts.append(("Proportional-hazards test (cox.zph, KM transform)", self.ph_test))
-        return _tables_html(self._title, parts)
+        html_ = _tables_html(self._title, parts)
+        if self.ph_test is not None:
+            html_ = html_[: -len("</div>")] + f"<p>{html.escape(self.ph_note())}</p></div>"
+        return html_
 
 
 @dataclass(frozen=True, eq=False)
@@ -270,6 +321,12 @@ class IntervalWeibullResult(Result):
         delta-method CIs.
     scale, loglik : float
     vcov : ndarray
+    n : int
+        Intervals used in the fit.
+    n_uninformative : int
+        Intervals (0, ∞) left out, as R's ``survreg`` drops them (missing).
+    notes : tuple of str
+        What was left out and why.
     """
 
     table: pd.DataFrame
@@ -278,6 +335,9 @@ class IntervalWeibullResult(Result):
     loglik: float
     vcov: np.ndarray = field(repr=False)
     censoring: str = "interval"
+    n: int = 0
+    n_uninformative: int = 0
+    notes: tuple[str, ...] = ()
     _title: str = field(default="Weibull AFT model", repr=False)
 
     def to_frame(self) -> pd.DataFrame:

@@ -13,7 +13,8 @@ published method (Uno et al.) that trial reports cite; on every reference data
 set it also equals R's ``print(survfit(...), rmean = tau)`` ``se(rmean)`` to
 machine precision (the tests check both).
 
-Between groups (each against the first, sorted, as reference): the difference
+Between groups (each against the first group as reference: the first category
+of a categorical, else the first sorted label): the difference
 with variance :math:`V_1 + V_0` and the ratio on the log scale with variance
 :math:`V_1/\mu_1^2 + V_0/\mu_0^2` (delta method), Wald intervals — survRM2's
 ``rmst2``.
@@ -77,7 +78,8 @@ def rmst(durations: Any, observed: Any, groups: Any, tau: float, alpha: float = 
     -------
     RMSTResult
         ``.table`` (group, rmst, se, ci_low, ci_high), ``.difference`` and
-        ``.ratio`` (each group against the first sorted group).
+        ``.ratio`` (each group against the first group: first category, or first
+        sorted label).
 
     Examples
     --------

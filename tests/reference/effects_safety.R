@@ -31,7 +31,18 @@ for (tab in tables) {
     )
   }
 }
+# By term: four terms (treatment events, comparator events; 40 vs 38 participants),
+# Fisher's test per term, then p.adjust across the four comparisons.
+terms <- data.frame(term = c("headache", "nausea", "rash", "stomach upset"),
+                    k1 = c(2, 9, 0, 12), k0 = c(3, 2, 1, 4), n1 = 40, n0 = 38)
+terms$fisher_p <- mapply(function(a, b, n1, n0)
+  fisher.test(matrix(c(a, n1 - a, b, n0 - b), 2, byrow = TRUE))$p.value,
+  terms$k1, terms$k0, terms$n1, terms$n0)
+es <- escalc("RR", ai = k1, n1i = n1, ci = k0, n2i = n0, data = terms)
+terms$rr <- exp(es$yi)
+terms$holm <- p.adjust(terms$fisher_p, "holm")
+terms$BH <- p.adjust(terms$fisher_p, "BH")
 writeLines(toJSON(list(
   generated_with = paste("R", getRversion(), "metafor", packageVersion("metafor")),
-  cases = out), auto_unbox = TRUE, digits = NA, na = "null", pretty = TRUE),
+  cases = out, by_term = as.list(terms)), auto_unbox = TRUE, digits = NA, na = "null", pretty = TRUE),
   "effects_safety.json")

@@ -39,3 +39,12 @@ def test_analyze_text_summary(monkeypatch, tmp_path, capsys):
 
 def test_analyze_missing_folder(tmp_path, capsys):
     assert main(["analyze", str(tmp_path / "none"), "--json"]) == 2
+
+
+def test_errors_inside_per_arm_results_are_json():
+    # responders gives one result per treatment arm; an arm's AnalysisError must not
+    # break the JSON output of the whole study
+    from kneestudy.cli.analyze import _jsonable
+    from kneestudy.errors import AnalysisError
+
+    assert _jsonable({"arm a": AnalysisError("no events")}) == {"arm a": {"error": "no events"}}

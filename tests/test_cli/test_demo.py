@@ -12,9 +12,14 @@ from kneestudy.cli.demo import DEFAULT_OUTPUT
 
 
 def test_demo_default_output():
+    from kneestudy.cli.report import output_plan
+
     args = build_parser().parse_args(["demo"])
-    assert args.output == DEFAULT_OUTPUT == "reports/kneestudy-demo.html"
+    assert output_plan(args, DEFAULT_OUTPUT) == {"html": "reports/kneestudy-demo.html"}
+    assert DEFAULT_OUTPUT == "reports/kneestudy-demo.html"
     assert args.run.__module__ == "kneestudy.cli.demo"
+    args = build_parser().parse_args(["demo", "-o", "d.docx", "--figures", "figs"])
+    assert output_plan(args, DEFAULT_OUTPUT) == {"docx": "d.docx", "figures": "figs"}
 
 
 def test_parsers_are_cheap():

@@ -29,6 +29,45 @@ def test_report_of_a_cohort_folder(monkeypatch, tmp_path, capsys):
     assert captured.out.strip() == f"report written to {out}"
 
 
+def test_report_word_and_html_from_one_build_and_figure_files(monkeypatch, tmp_path, capsys):
+    import docx
+
+    install_fakes(monkeypatch)
+    folder = make_cohort(cohort_id="hip-a").write(tmp_path / "hip-a")
+    html, word, figs = tmp_path / "r.html", tmp_path / "r.docx", tmp_path / "figs"
+    argv = ["report", str(folder), "-o", str(html), "-o", str(word), "--figures", str(figs)]
+    assert main(argv) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[:2] == [f"report written to {html}", f"report written to {word}"]
+    assert out[2].endswith(f"figure files written to {figs}")
+    n_tables = html.read_text(encoding="utf-8").count('<table class="data">')
+    assert len(docx.Document(str(word)).tables) == n_tables > 0
+    names = sorted(p.name for p in figs.iterdir())
+    assert "figures.csv" in names
+    assert "hip-a-flow.svg" in names and "hip-a-flow.png" in names
+    assert "hip-a-time-to-pain-free.png" in names
+    # the command with its options is recorded in the provenance
+    assert f"--output {word}" in html.read_text(encoding="utf-8")
+
+
+def test_report_format_option(monkeypatch, tmp_path, capsys):
+    install_fakes(monkeypatch)
+    folder = make_cohort(cohort_id="hip-a").write(tmp_path / "hip-a")
+    out = tmp_path / "report.doc-for-word"
+    assert main(["report", str(folder), "-o", str(out), "--format", "docx"]) == 0
+    assert out.read_bytes()[:2] == b"PK"  # a .docx is a zip file
+    capsys.readouterr()
+    # contradictions and unknown suffixes are usage errors, before any work
+    assert main(["report", str(folder), "-o", str(tmp_path / "a.html"), "--format", "docx"]) == 2
+    assert "contradicts" in capsys.readouterr().err
+    assert main(["report", str(folder), "-o", str(tmp_path / "a.txt")]) == 2
+    assert "cannot tell the format" in capsys.readouterr().err
+    assert main(["report", str(folder), "-o", str(tmp_path / "a.html"),
+                 "-o", str(tmp_path / "b.html")]) == 2  # fmt: skip
+    assert "two html outputs" in capsys.readouterr().err
+    assert not (tmp_path / "a.html").exists()
+
+
 def test_report_missing_folder_is_usage_error(tmp_path, capsys):
     assert main(["report", str(tmp_path / "nope"), "--output", str(tmp_path / "r.html")]) == 2
     assert "no study.toml or cohort.toml" in capsys.readouterr().err

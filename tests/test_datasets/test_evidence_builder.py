@@ -23,6 +23,8 @@ def test_numbers_in_reads_printed_forms():
     assert 1583.0 in numbers_in("1,583 patients")
     assert numbers_in("−1.5 (−2.3 to −0.8)") == [1.5, 2.3, 0.8]
     assert in_quote(-0.8, "MD −1.5 (−2.3 to −0.8)")
+    assert in_quote(49, "Forty-nine patients were randomised to each group")
+    assert in_quote(7, "seven withdrew") and not in_quote(17, "seven withdrew")
     assert not in_quote(0.9, "MD −1.5 (−2.3 to −0.8)")
 
 
@@ -121,3 +123,20 @@ def test_every_trial_file_passes_the_checks():
 def test_cli_check_exit_codes(tmp_path, capsys):
     assert ev.main(["--check"]) == 0
     assert "every number is in its quote" in capsys.readouterr().out
+
+
+def test_a_code_is_declared_once_for_the_whole_evidence_base(tmp_path):
+    shutil.copytree(FIXTURE, tmp_path / "ev")
+    trials = tmp_path / "ev" / "trials"
+    text = (trials / "alpha2020.toml").read_text(encoding="utf-8")
+    (trials / "alpha2020.toml").write_text(
+        text + '\n[codes]\nmy_tape = { label = "Tape A", idea = "physical_therapy" }\n',
+        encoding="utf-8",
+    )
+    other = text.replace('study_id = "alpha2020"', 'study_id = "beta2021"')
+    (trials / "beta2021.toml").write_text(
+        other + '\n[codes]\nmy_tape = { label = "Tape B", idea = "" }\n', encoding="utf-8"
+    )
+    problems = [str(p) for p in ev.check_trials(ev.read_trials(tmp_path / "ev"))]
+    assert any("code 'my_tape' is declared differently in trials/alpha2020.toml" in p
+               for p in problems), problems  # fmt: skip

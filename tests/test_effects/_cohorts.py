@@ -54,3 +54,24 @@ def small_trial(n=40, seed=1, effect=-1.0, weeks=(0, 6, 12), arms=2) -> Cohort:
     v["grc"] = v["grc"].astype("Int64")
     m = Manifest(cohort_id="small", title="small", comparator="usual_care")
     return Cohort(m, p, v)
+
+
+def imputation_cohort(name: str) -> Cohort:
+    """A data set of tests/reference/effects_imputation.R as a Cohort."""
+    p = pd.read_csv(DATA / f"{name}_participants.csv")
+    v = pd.read_csv(DATA / f"{name}_visits.csv")
+    if "withdrawal_reason" in p:
+        p["withdrawal_reason"] = p["withdrawal_reason"].astype(object)
+    m = Manifest(cohort_id=name, title=name, comparator="usual_care", risk_of_bias="low")
+    return Cohort(m, p, v)
+
+
+def crossover_cohort(name: str) -> Cohort:
+    """A crossover data set of tests/reference/effects_crossover.R as a Cohort."""
+    p = pd.read_csv(DATA / f"{name}_participants.csv")
+    v = pd.read_csv(DATA / f"{name}_visits.csv")
+    m = Manifest(
+        cohort_id=name, title=name, design="crossover", comparator="knee_brace",
+        risk_of_bias="low",
+    )  # fmt: skip
+    return Cohort(m, p, v)

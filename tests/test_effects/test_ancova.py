@@ -118,3 +118,24 @@ def test_bad_input(two_arm, dropout):
         ancova(tiny, "pain", 12)
     with pytest.raises(AnalysisError, match="at least 2"):
         mean_difference(tiny, "pain", 12)
+
+
+def test_immediate_effect_is_ancova_at_the_first_follow_up(two_arm):
+    from kneestudy.effects import ancova, first_follow_up, immediate_effect
+
+    assert first_follow_up(two_arm) == 2.0
+    r = immediate_effect(two_arm)
+    a = ancova(two_arm, "pain", 2.0)
+    assert (r.estimate, r.se, r.week) == (a.estimate, a.se, 2.0)
+    assert r.method.startswith("immediate effect (first follow-up, week 2)")
+    v = two_arm.visits.copy()
+    v.loc[v["week"] == 2, "pain"] = np.nan  # no pain at week 2: the first follow-up is week 6
+    assert first_follow_up(two_arm.with_tables(visits=v)) == 6.0
+
+
+def test_covariate_outside_the_schema_is_read_from_participants(two_arm):
+    p = two_arm.participants.copy()
+    p["knee_angle"] = np.linspace(0, 10, len(p))  # a column Cohort.long does not carry
+    c = two_arm.with_tables(participants=p)
+    r = ancova(c, "pain", 12, covariates=["knee_angle"])
+    assert "knee_angle" in r.method and np.isfinite(r.estimate)

@@ -68,3 +68,46 @@ def test_bad_input():
         escalc("RR", ai=[np.nan], bi=[1], ci=[1], di=[1])
     with pytest.raises(AnalysisError, match="≥ 0"):
         escalc("RR", ai=[5], n1i=[3], ci=[1], n2i=[4])
+
+
+@pytest.mark.parametrize("key", ["bcg_PETO", "zero_PETO"])
+def test_peto(key):
+    r = REF[key]
+    if "bi" in r:
+        out = escalc("PETO", ai=r["ai"], bi=r["bi"], ci=r["ci"], di=r["di"])
+    else:  # tables with zero cells: metafor adds 1/2 to every cell there too
+        out = escalc("PETO", ai=r["ai"], n1i=r["n1i"], ci=r["ci"], n2i=r["n2i"])
+    np.testing.assert_allclose(out["yi"], r["yi"], rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(out["vi"], r["vi"], rtol=RTOL, atol=ATOL)
+
+
+def test_ratio_of_means():
+    r = REF["normand_ROM"]
+    args = {k: r[k] for k in ("m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i")}
+    out = escalc("ROM", **args)
+    np.testing.assert_allclose(out["yi"], r["yi"], rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(out["vi"], r["vi"], rtol=RTOL, atol=ATOL)
+    with pytest.raises(AnalysisError, match="positive means; zero or negative at rows \\[1\\]"):
+        escalc("ROM", m1i=[2, 0], sd1i=[1, 1], n1i=[10, 10], m2i=[3, 3], sd2i=[1, 1], n2i=[9, 9])
+
+
+def test_fisher_z():
+    r = REF["mcdaniel_ZCOR"]
+    out = escalc("ZCOR", ri=r["ri"], ni=r["ni"])
+    np.testing.assert_allclose(out["yi"], r["yi"], rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(out["vi"], r["vi"], rtol=RTOL, atol=ATOL)
+    with pytest.raises(AnalysisError, match="more than 3 pairs"):
+        escalc("ZCOR", ri=[0.3], ni=[3])
+    with pytest.raises(AnalysisError, match="strictly between"):
+        escalc("ZCOR", ri=[1.0], ni=[30])
+
+
+def test_log_odds_of_a_proportion():
+    r = REF["pritz_PLO"]
+    out = escalc("PLO", xi=r["xi"], ni=r["ni"])
+    np.testing.assert_allclose(out["yi"], r["yi"], rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(out["vi"], r["vi"], rtol=RTOL, atol=ATOL)
+    mi = np.asarray(r["ni"]) - np.asarray(r["xi"])
+    np.testing.assert_array_equal(escalc("PLO", xi=r["xi"], mi=mi)["yi"], out["yi"])
+    with pytest.raises(AnalysisError, match="needs xi and ni"):
+        escalc("PLO", xi=[3])

@@ -77,3 +77,50 @@ def test_clopper_pearson_bad_input():
         clopper_pearson(3, 2)
     with pytest.raises(AnalysisError):
         clopper_pearson(0, 0)
+
+
+def _term_cohort(rows, n1: int, n0: int) -> Cohort:
+    ids = [f"T{i}" for i in range(n1)] + [f"C{i}" for i in range(n0)]
+    participants = pd.DataFrame(
+        {
+            "participant_id": ids,
+            "arm": ["Glucosamine"] * n1 + ["Placebo"] * n0,
+            "intervention": ["glucosamine"] * n1 + ["placebo"] * n0,
+        }
+    )
+    recs = []
+    for term, k1, k0 in rows:
+        for pid in [f"T{i}" for i in range(k1)] + [f"C{i}" for i in range(k0)]:
+            recs.append({"participant_id": pid, "week": 3.0, "term": term, "severity": "mild",
+                         "serious": False})  # fmt: skip
+    ae = pd.DataFrame(recs)
+    manifest = Manifest(cohort_id="ae", title="AE", comparator="placebo")
+    visits = pd.DataFrame({"participant_id": ids, "week": 0.0})
+    return Cohort(manifest, participants, visits, adverse_events=ae)
+
+
+@pytest.mark.parametrize("adjust", ["holm", "BH"])
+def test_by_term_with_multiplicity_matches_p_adjust(adjust):
+    from kneestudy.effects import adverse_events_by_term
+
+    r = load_reference("effects_safety")["by_term"]
+    rows = list(zip(r["term"], r["k1"], r["k0"], strict=True))
+    t = adverse_events_by_term(_term_cohort(rows, r["n1"][0], r["n0"][0]), adjust=adjust)
+    trt = t[t["intervention"] == "glucosamine"]
+    assert list(trt["term"]) == r["term"]
+    np.testing.assert_allclose(trt["fisher_p"], r["fisher_p"], rtol=1e-10)
+    np.testing.assert_allclose(trt["rr"], r["rr"], rtol=1e-10)
+    np.testing.assert_allclose(trt["p_adjusted"], r[adjust], rtol=1e-10)
+    assert t.attrs["n_comparisons"] == 4
+    assert "4 comparison(s)" in t.attrs["multiplicity"] and adjust in t.attrs["multiplicity"]
+    # each term's numbers are those of adverse_events on that term alone
+    one = adverse_events(_term_cohort([rows[1]], r["n1"][0], r["n0"][0]))
+    assert trt["risk_ci_high"].iloc[1] == pytest.approx(one["risk_ci_high"].iloc[0], rel=1e-15)
+
+
+def test_by_term_without_events_is_empty_but_says_so():
+    from kneestudy.effects import adverse_events_by_term
+
+    c = _cohort(0, 10, 0, 10).with_tables(adverse_events=None)
+    t = adverse_events_by_term(c)
+    assert t.empty and t.attrs["n_comparisons"] == 0

@@ -71,6 +71,16 @@ def test_consort_counts_from_data(cohort):
     assert "Randomised\nn = 24" in texts and "Analysed at week 12\nn = 11" in texts
 
 
+def test_consort_last_visit_at_primary_week_is_followed_up_not_withdrawn(cohort):
+    p = cohort.participants.copy()
+    first = p.index[p["withdrawal_week"].isna()][0]
+    p.loc[first, "withdrawal_week"] = 12.0  # last visit attended: the primary visit
+    c = kp.consort_counts(cohort.with_tables(participants=p))
+    assert list(c["withdrawn"]) == [1, 1]
+    # withdrew before week 12 + seen at week 12 = allocated (nobody else missed it)
+    assert list(c["withdrawn"] + c["followed_up"]) == list(c["allocated"])
+
+
 def test_forest_has_diamond_and_prediction_interval():
     class Pooled:
         estimate, ci_low, ci_high, pi_low, pi_high = -1.0, -1.5, -0.5, -2.5, 0.5
@@ -85,7 +95,7 @@ def test_forest_has_diamond_and_prediction_interval():
     )
     ax = kp.forest(studies, _ax(), pooled=Pooled())
     labels = [t.get_text() for t in ax.get_yticklabels()]
-    assert labels[:3] == ["S1", "S2", "S3"] and "prediction" in labels[3]
+    assert labels[:3] == ["S1", "S2", "S3"] and "95% PI" in labels[3]
     assert len(ax.patches) == 1  # the diamond
 
 

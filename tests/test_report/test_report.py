@@ -43,7 +43,7 @@ def one_cohort_study(**kwargs) -> Study:
 
 def test_report_has_every_section(rendered):
     text = rendered[0]
-    for sid in (*rep.SECTION_IDS, "cohort-1", "cohort-2"):
+    for sid in (*rep.SECTION_IDS, "comparison", "evidence", "cohort-1", "cohort-2"):
         assert f'id="{sid}"' in text
     for sub in ("flow", "baseline", "trajectories", "effects", "survival", "adverse-events"):
         assert f'id="cohort-1-{sub}"' in text
@@ -96,10 +96,7 @@ def test_two_runs_identical_except_date(fakes, tmp_path):
 def test_failing_analysis_shows_message_not_crash(monkeypatch, tmp_path):
     install_fakes(monkeypatch, fail_ancova_for="hip-a")
     text = rep.write_html(one_cohort_study(), tmp_path / "r.html").read_text(encoding="utf-8")
-    assert (
-        "ANCOVA of pain (glute_strengthening+quadriceps_strengthening) could not be computed"
-        in text
-    )
+    assert "ANCOVA of pain of Hip + knee vs Usual care could not be computed" in text
     assert "only one arm has data at week 12" in text
     # the RMST stand-in raises AnalysisError in every cohort
     assert text.count("Restricted mean time could not be computed") == 1
@@ -124,17 +121,19 @@ def test_progress_callback(rendered):
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
 
 
-def test_real_analyses_single_arm_cohort_gets_messages(tmp_path):
-    """With kneestudy's own analyses: a single-arm cohort explains what cannot be done."""
+def test_real_analyses_single_arm_cohort_says_what_does_not_apply(tmp_path):
+    """With kneestudy's own analyses: a single-arm cohort leaves out the between-arm
+    analyses with one line each, instead of showing them as failures."""
     import dataclasses
 
     single = make_cohort(cohort_id="single", arms=(("Hip", "glute_strengthening"),))
     single.manifest = dataclasses.replace(single.manifest, design="single_arm", comparator=None)
     study = Study(study_id="s", title="s", cohorts=[single])
     text = rep.write_html(study, tmp_path / "r.html").read_text(encoding="utf-8")
-    assert "MMRM of pain could not be computed" in text
-    assert "a between-arm effect needs a comparator arm" in text
-    assert "Log-rank test could not be computed" in text
+    assert "could not be computed" not in text
+    assert text.count("Not applicable to this design:") == 3  # effects, survival, harms
+    assert "single-arm cohort has no comparison group" in text
+    assert "Change from baseline to week 12 within each arm" in text
     assert "Enrolled" in text and "Randomised" not in text  # single-arm flow diagram
     assert 'id="cohort-1-adverse-events"' in text
 
@@ -144,5 +143,28 @@ def test_real_cox_with_no_events_in_an_arm_is_flagged(tmp_path):
     study = Study(study_id="s", title="s", cohorts=[make_cohort(cohort_id="two")])
     text = rep.write_html(study, tmp_path / "r.html").read_text(encoding="utf-8")
     assert "hazard ratio is not estimable" in text
-    # the comparison's warning (a one-study network) is shown, not lost
-    assert "a network of a single study" in text
+    # one trial: no one-study network, one line saying why, and the trial's key results first
+    assert 'id="comparison"' not in text
+    assert "Not applicable to a single study:" in text
+    summary = text.split('id="summary"', 1)[1].split("</section>", 1)[0]
+    assert "Key results" in summary and "ANCOVA adjusted for baseline" in summary
+
+
+def test_extra_sections_slot_in_after_the_cohorts(fakes):
+    import pandas as pd
+
+    from kneestudy.report.content import Column, Paragraph, Section, Table
+
+    plan = Table("plan-power", "Power by sample size", pd.DataFrame({"n": [50.0]}),
+                 (Column("n", "n per arm", style="count"),))  # fmt: skip
+    report = rep.build(
+        one_cohort_study(),
+        extra_sections=[
+            Section("planning", "Planning the next trial", (Paragraph("Power."), plan)),
+            lambda study, settings: None,  # nothing to add
+        ],
+    )
+    ids = report.section_ids
+    assert ids.index("planning") == ids.index("cohort-1") + 1
+    assert ids.index("planning") < ids.index("validation")
+    assert "plan-power" in rep.render_html(report)

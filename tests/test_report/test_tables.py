@@ -1,16 +1,14 @@
-"""Descriptive tables of the report: exact intervals, risk ratios, standardised differences."""
+"""Adverse events in the report: exact intervals, risk ratios, the "no side effects" claim."""
 
 from __future__ import annotations
 
 import math
 
-import numpy as np
 import pytest
 from report_standins import make_cohort
 
 from kneestudy.effects.safety import adverse_events as adverse_event_table
 from kneestudy.effects.safety import clopper_pearson
-from kneestudy.report._tables import baseline_table, smd
 
 
 def test_clopper_pearson_closed_forms():
@@ -40,30 +38,20 @@ def test_adverse_event_table_counts_and_ratio():
     assert math.isnan(t.loc["Usual care", "rr"])
 
 
-def test_smd_and_baseline_table():
-    x1, x0 = np.array([1.0, 2.0, 3.0, 4.0]), np.array([2.0, 3.0, 4.0, 5.0, 6.0])
-    expected = (2.5 - 4.0) / math.sqrt((np.var(x1, ddof=1) + np.var(x0, ddof=1)) / 2)
-    assert smd(x1, x0) == pytest.approx(expected, rel=1e-12)
-    b = baseline_table(make_cohort())
-    assert b.iloc[0].tolist()[:3] == ["Participants (n)", "12", "12"]
-    smd_col = "SMD Hip + knee vs Usual care"
-    assert smd_col in b.columns
-    sex = b[b["characteristic"] == "Female"].iloc[0]
-    assert sex[smd_col] == pytest.approx(0.0, abs=1e-12)  # 6 of 12 female in both arms
-
-
 def test_summary_answers_the_no_side_effects_claim():
-    from kneestudy.ingest.model import Study
-    from kneestudy.report.study import _side_effect_claims
+    from kneestudy.report.cohort import cohort_view
+    from kneestudy.report.settings import Settings
+    from kneestudy.report.summary import side_effect_claims
 
     c = make_cohort(
         cohort_id="gluc",
         title="Glucosamine vs placebo",
         arms=(("Glucosamine", "glucosamine"), ("Placebo", "placebo")),
     )
-    text = "".join(_side_effect_claims(Study(study_id="s", title="s", cohorts=[c])))
-    assert "no known side effects" in text
+    blocks = side_effect_claims([cohort_view(c, "cohort-1", "gluc", Settings())])
+    assert len(blocks) == 1 and "no known side effects" in blocks[0].title
+    text = " ".join(blocks[0].items)
     assert "2 of 12 on Glucosamine (17%)" in text and "0 of 12 on Placebo" in text
     assert "risk ratio 5.00" in text
     # no glucosamine arm: nothing said
-    assert _side_effect_claims(Study(study_id="s", title="s", cohorts=[make_cohort()])) == []
+    assert side_effect_claims([cohort_view(make_cohort(), "cohort-1", "x", Settings())]) == []

@@ -164,3 +164,58 @@ def test_ph_test_is_nan_with_warning_when_information_is_singular():
     assert fit.infinite == ("x",)
     assert np.isnan(fit.ph_test.loc["GLOBAL", "chisq"])
     assert any("not estimable" in str(w.message) for w in caught)
+
+
+def test_categorical_levels_keep_the_declared_order_as_r_factor_levels():
+    from refdata import load_reference
+
+    r = load_reference("survival_edge_cases")["cox"]
+    d = dataset("veteran")
+    d["celltype"] = pd.Categorical(d["celltype"], categories=r["levels"])
+    fit = cox(d, "time", "status", ["trt", "celltype", "karno"])
+    # reference level = the first declared category (squamous), not the first sorted (adeno)
+    assert list(fit.table.index) == ["trt", "celltype[smallcell]", "celltype[adeno]",
+                                     "celltype[large]", "karno"]  # fmt: skip
+    np.testing.assert_allclose(fit.table["coef"], r["coef"], rtol=COEF_TOL)
+    np.testing.assert_allclose(fit.table["se"], r["se"], rtol=COEF_TOL)
+    np.testing.assert_allclose(fit.ph_test["chisq"], r["zph_chisq"], rtol=1e-6)
+    # the same column as text is sorted, as R's factor() would
+    d["celltype"] = d["celltype"].astype(str)
+    text = cox(d, "time", "status", ["trt", "celltype", "karno"])
+    assert list(text.table.index)[1] == "celltype[large]"
+
+
+def test_squat_test_reference_level_matches_subgroup():
+    d = pd.DataFrame(
+        {
+            "t": [1, 2, 3, 4, 5, 6, 7, 8],
+            "e": [1, 1, 1, 0, 1, 1, 0, 1],
+            "squat_test": pd.Categorical(
+                ["pass", "fail", "fail", "pass", "fail", "pass", "pass", "fail"],
+                categories=["pass", "fail"],
+            ),
+        }
+    )
+    assert list(cox(d, "t", "e", ["squat_test"]).table.index) == ["squat_test[fail]"]
+
+
+def test_ph_note_when_the_test_fails_and_passes():
+    rng = np.random.default_rng(3)
+    n = 400
+    arm = np.repeat([0, 1], n // 2)
+    # arm 1: high hazard early, none later -> crossing hazards, PH fails
+    t = np.where(arm == 1, rng.exponential(2.0, n), rng.exponential(6.0, n))
+    t = np.where((arm == 1) & (t > 3), t + 20, t)
+    d = pd.DataFrame({"t": t, "e": 1, "arm": arm})
+    fit = cox(d, "t", "e", ["arm"])
+    assert fit.ph_violations() == ["arm", "GLOBAL"]
+    note = fit.ph_note()
+    assert note.startswith("The proportional-hazards assumption fails for arm")
+    assert f"{fit.ph_test.loc['arm', 'p']:.3g}" in note and "restricted mean" in note
+    assert note in fit._repr_html_()
+    d["t"] = np.where(arm == 1, rng.exponential(3.0, n), rng.exponential(6.0, n))
+    ok = cox(d, "t", "e", ["arm"])
+    assert ok.ph_violations() == []  # exponential times in both arms: PH holds (seed 3)
+    assert ok.ph_note().startswith("No evidence against proportional hazards")
+    none = cox(d, "t", "e", ["arm"], ph_test=False)
+    assert "not computed" in none.ph_note()

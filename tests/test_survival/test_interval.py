@@ -5,7 +5,9 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
+from refdata import load_reference
 
 from kneestudy.errors import AnalysisError
 from kneestudy.survival import interval_weibull, turnbull
@@ -96,3 +98,20 @@ def test_turnbull_with_exact_and_right_censored_equals_kaplan_meier():
     km = kaplan_meier(t, e)
     # the NPMLE for right-censored data is the KM estimate; EM tolerance 1e-12
     np.testing.assert_allclose(fit.survival_at(t), km.at(t)["survival"], atol=1e-8)
+
+
+def test_uninformative_intervals_are_dropped_as_survreg_does():
+    r = load_reference("survival_edge_cases")["weibull"]
+    d = dataset("interval")
+    extra = pd.DataFrame({"left": [0.0, 0.0], "right": [np.inf, np.inf], "arm": [0, 1]})
+    d2 = pd.concat([d, extra], ignore_index=True)
+    with pytest.warns(RuntimeWarning, match="2 uninformative interval"):
+        fit = interval_weibull(d2, ["arm"], "left", "right")
+    assert (fit.n, fit.n_uninformative) == (r["n_used"], r["n_deleted"])
+    assert "survreg" in fit.notes[0]
+    np.testing.assert_allclose(fit.table["coef"].iloc[:2], r["coef"], rtol=WB_TOL)
+    assert fit.table["coef"].iloc[2] == pytest.approx(r["log_scale"], rel=WB_TOL)
+    assert fit.loglik == pytest.approx(r["loglik"], rel=1e-9)
+    with pytest.raises(AnalysisError, match="every interval is"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        interval_weibull(extra, ["arm"], "left", "right")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from refdata import load_reference
 
 from kneestudy.errors import AnalysisError
 from kneestudy.survival import KMResult, kaplan_meier
@@ -139,3 +140,60 @@ def test_weights_equal_replication():
     b = kaplan_meier([1, 1, 2, 3, 3, 3, 4], [1, 1, 0, 1, 1, 1, 1])
     np.testing.assert_allclose(a.table["survival"], b.table["survival"], rtol=1e-12)
     np.testing.assert_allclose(a.table["se"], b.table["se"], rtol=1e-12)
+
+
+# --- non-integer case weights: robust (infinitesimal-jackknife) variance -----
+EDGE = load_reference("survival_edge_cases")["km"]
+
+
+@pytest.mark.parametrize(
+    ("key", "groups", "conf"), [("lung_sex_loglog", "sex", "log-log"), ("lung_log", None, "log")]
+)
+def test_non_integer_weights_use_robust_variance_as_survfit(key, groups, conf):
+    r = EDGE[key]
+    d = dataset("lung")
+    fit = kaplan_meier(
+        d["time"], d["status"], None if groups is None else d[groups], conf_type=conf,
+        weights=r["weights"],
+    )  # fmt: skip
+    assert fit.variance == "robust (infinitesimal jackknife)"
+    assert r["logse"] is False  # R reports se(S) itself on the robust path
+    ref = pd.DataFrame(r["table"])
+    tab = fit.table
+    np.testing.assert_array_equal(tab["time"], ref["time"])
+    # closed forms of the same recursion: rounding only
+    for col in ("at_risk", "events", "survival", "se", "ci_low", "ci_high"):
+        np.testing.assert_allclose(tab[col], num(ref[col]), rtol=TOL, atol=1e-14, err_msg=col)
+    med = pd.DataFrame(r["median"])
+    for col in ("median", "ci_low", "ci_high"):
+        np.testing.assert_allclose(fit.median[col], num(med[col]), rtol=TOL, err_msg=col)
+    # Greenwood on the same weights gives narrower intervals here, which is the bug fixed
+    gw = kaplan_meier(d["time"], d["status"], conf_type=conf, weights=r["weights"],
+                      variance="greenwood")  # fmt: skip
+    assert gw.variance == "Greenwood"
+    if groups is None:
+        assert (gw.table["se"] < fit.table["se"]).mean() > 0.5
+
+
+def test_robust_variance_without_weights_matches_survfit_robust():
+    r = EDGE["lung_unweighted_robust"]
+    d = dataset("lung")
+    fit = kaplan_meier(d["time"], d["status"], variance="robust", conf_type="log")
+    np.testing.assert_allclose(fit.table["time"], r["time"])
+    np.testing.assert_allclose(fit.table["se"], r["se"], rtol=TOL, atol=1e-14)
+
+
+def test_integer_weights_keep_greenwood():
+    d = dataset("lung")
+    assert kaplan_meier(d["time"], d["status"], weights=d["w"]).variance == "Greenwood"
+    with pytest.raises(AnalysisError, match="variance must be one of"):
+        kaplan_meier(d["time"], d["status"], variance="jackknife")
+
+
+def test_categorical_groups_keep_their_declared_order():
+    g = pd.Categorical(["pass", "fail", "pass", "fail", "pass"], categories=["pass", "fail"])
+    fit = kaplan_meier([1, 2, 3, 4, 5], [1, 1, 0, 1, 1], g)
+    assert list(fit.median["group"]) == ["pass", "fail"]
+    # a plain text column is sorted, as R's factor()
+    fit = kaplan_meier([1, 2, 3, 4, 5], [1, 1, 0, 1, 1], np.asarray(g, dtype=object))
+    assert list(fit.median["group"]) == ["fail", "pass"]

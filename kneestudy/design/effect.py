@@ -1,0 +1,291 @@
+"""The effect a trial is planned for, and the true value of each analysis' estimand.
+
+The planning effect is the true difference in mean pain (0–10, treatment −
+comparator, negative = less pain) at the analysis week, on the recorded scale
+(bounded to 0–10): what the trial measures and what published trials report.
+The simulator is driven by pain (AKPS, the global rating and time to pain-free
+all follow from it), so a pain difference also fixes every other outcome.
+It is turned into the simulator's ``effect=`` (the peak of the idea's effect
+profile) by solving ``truth.pain_difference(week) = effect`` on the simulator's
+exact truth (:mod:`kneestudy.simulate`).
+
+``effect=None`` takes the effect from the evidence base (:func:`from_evidence`:
+the pooled estimate of the idea in ``compare_ideas(evidence, outcome="pain",
+window=..., model="additive")``), and otherwise, or when that has no estimate,
+from the simulator's parameter table (:func:`from_simulator`), saying whether
+that value is cited or an assumption.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from kneestudy.errors import AnalysisError
+from kneestudy.interventions import COMPARATORS, idea_of, split_codes
+
+__all__ = [
+    "PlanningEffect",
+    "from_evidence",
+    "from_simulator",
+    "peak_for",
+    "true_value",
+    "window_of",
+]
+
+#: Participants per arm of the large cohort that gives an estimand's true value
+#: where the simulator has no exact one (Monte Carlo SE reported beside it).
+TRUTH_N_PER_ARM = 100_000
+#: Seed of that cohort: a constant, so the truth does not move with the seed of a run.
+TRUTH_SEED = 20_260_415
+
+
+@dataclass(frozen=True)
+class PlanningEffect:
+    """The effect a trial is planned for and where it comes from."""
+
+    effect: float
+    source: str  # "user", "evidence" or "simulator"
+    detail: str
+    assumption: bool
+    ci_low: float = math.nan
+    ci_high: float = math.nan
+    certainty: str = ""
+
+
+def window_of(week: float) -> str:
+    """The comparison's time window of a week: short ≤ 13, long ≥ 52, else medium."""
+    if week <= 13:
+        return "short"
+    if week >= 52:
+        return "long"
+    return "medium"
+
+
+def effect_code(idea: str) -> str:
+    """The code whose peak ``simulate.cohort(effect=float)`` replaces."""
+    from kneestudy.simulate.parameters import PARAMETER_NAMES
+
+    codes = split_codes(idea)
+    profiled = [c for c in codes if f"effect.{c}.onset" in PARAMETER_NAMES]
+    active = [c for c in profiled if c not in COMPARATORS]
+    if active or profiled:
+        return (active or profiled)[0]
+    raise AnalysisError(f"{idea!r} has no effect profile in the simulator's parameter table")
+
+
+@functools.lru_cache(maxsize=256)
+def _truth_frame(idea: str, comparator: str | None, weeks: tuple, peaks: tuple):
+    from kneestudy.simulate import cohort
+
+    c = cohort(idea, n=2, seed=0, comparator=comparator, weeks=weeks,
+               effect=dict(peaks) if peaks else None, dropout=0.0)  # fmt: skip
+    t = c.truth
+    treatment = next(a for a in t["arms"] if a != t["comparator"])
+    return treatment, t["comparator"], t["by_arm_week"], dict(t["effect_peaks"])
+
+
+def truth_row(idea, comparator, weeks, week, peaks) -> tuple[str, str, Any, dict]:
+    """(treatment, comparator, truth row of the treatment arm at ``week``, peaks)."""
+    treatment, comp, frame, used = _truth_frame(
+        idea, comparator, tuple(float(w) for w in weeks), tuple(sorted(peaks.items()))
+    )
+    row = frame[(frame["arm"] == treatment) & np.isclose(frame["week"], float(week))]
+    if row.empty:
+        raise AnalysisError(f"week {week:g} is not a visit week of {list(weeks)}")
+    return treatment, comp, row.iloc[0], used
+
+
+def peak_for(idea: str, comparator: str | None, weeks, week: float, effect: float) -> float:
+    """The simulator peak of the idea giving a true pain difference ``effect`` at ``week``.
+
+    Secant iterations on ``truth.pain_difference`` (monotone in the peak),
+    started from the latent (unbounded) solution; stops below 1e-9 points.
+    """
+    code = effect_code(idea)
+    _, _, r0, _ = truth_row(idea, comparator, weeks, week, {code: 0.0})
+    _, _, r1, _ = truth_row(idea, comparator, weeks, week, {code: -1.0})
+    slope = float(r0["effect"] - r1["effect"])  # latent difference per point of peak
+    if abs(slope) < 1e-6:
+        raise AnalysisError(
+            f"{idea!r} has (almost) no effect at week {week:g} in the simulator's profile, so no "
+            "peak gives that effect there; plan for an earlier week"
+        )
+
+    def diff(peak: float) -> float:
+        return float(truth_row(idea, comparator, weeks, week, {code: peak})[2]["pain_difference"])
+
+    x0 = (effect - float(r0["effect"])) / slope  # the latent (unbounded) solution
+    f0 = diff(x0) - effect
+    if abs(f0) < 1e-12:  # e.g. the null: no effect at all, exactly
+        return float(x0)
+    x1 = x0 * 1.05 + (0.01 if x0 == 0 else 0.0)
+    f1 = diff(x1) - effect
+    for _ in range(30):
+        if abs(f1) < 1e-9 or f1 == f0:
+            break
+        x0, x1 = x1, x1 - f1 * (x1 - x0) / (f1 - f0)
+        if not math.isfinite(x1) or abs(x1) > 10:
+            raise AnalysisError(
+                f"a true pain difference of {effect:g} at week {week:g} needs a simulator effect "
+                "beyond ±10 points; it is not reachable on the 0–10 scale"
+            )
+        f0, f1 = f1, diff(x1) - effect
+    if abs(f1) > 1e-6:
+        raise AnalysisError(f"could not find a simulator effect giving {effect:g} at week {week:g}")
+    return float(x1)
+
+
+def from_simulator(idea: str, comparator: str | None, weeks, week: float) -> PlanningEffect:
+    """The true pain difference at ``week`` under the simulator's own parameters."""
+    from kneestudy.simulate.parameters import parameter_table
+
+    code = effect_code(idea)
+    _, _, row, _ = truth_row(idea, comparator, weeks, week, {})
+    table = parameter_table()
+    peak = table.loc[f"effect.{code}.peak"]
+    shape = [f"effect.{code}.{k}" for k in ("onset", "hold", "decay", "persist")]
+    assumed_shape = [s.rsplit(".", 1)[1] for s in shape if bool(table.loc[s, "assumption"])]
+    detail = f"simulator parameter effect.{code}.peak = {peak['value']:g} ({peak['source']})" + (
+        f"; profile {', '.join(assumed_shape)} assumed" if assumed_shape else ""
+    )
+    return PlanningEffect(
+        effect=float(row["pain_difference"]),
+        source="simulator",
+        detail=detail,
+        assumption=bool(peak["assumption"]) or bool(assumed_shape),
+    )
+
+
+def from_evidence(
+    idea: str,
+    week: float,
+    study: Any = None,
+    compare: Callable[..., Any] | None = None,
+) -> tuple[PlanningEffect | None, str]:
+    """The idea's pooled pain difference in the comparison of the evidence base.
+
+    Parameters
+    ----------
+    idea : str
+    week : float
+        Sets the comparison's window (:func:`window_of`).
+    study : Study, optional
+        The evidence (default :func:`kneestudy.datasets.evidence`).
+    compare : callable, optional
+        ``compare(study, outcome="pain", window=..., model="additive")``
+        returning an object whose ``table`` has one row per idea with
+        ``idea``, ``estimate``, ``ci_low``, ``ci_high``, ``certainty``
+        (default :func:`kneestudy.compare_ideas`).
+
+    Returns
+    -------
+    (PlanningEffect or None, reason)
+        None, with the reason, when there is no evidence estimate.
+    """
+    if study is None:
+        try:
+            from kneestudy import datasets
+
+            study = datasets.evidence()
+        except (AttributeError, ImportError, FileNotFoundError) as exc:
+            return None, f"no evidence base in this installation ({type(exc).__name__}: {exc})"
+    if compare is None:
+        from kneestudy.compare import compare_ideas as compare
+    window = window_of(week)
+    try:
+        comparison = compare(study, outcome="pain", window=window, model="additive")
+    except TypeError as exc:
+        return None, f"the comparison of ideas does not take window/model yet ({exc})"
+    except AnalysisError as exc:
+        return None, f"the comparison of the evidence failed: {exc}"
+    table = comparison.table
+    code = idea_of(idea) or idea
+    row = table[table["idea"] == code]
+    if row.empty or not np.isfinite(float(row["estimate"].iloc[0])):
+        return None, f"the evidence base has no pooled pain estimate for {code!r} ({window} term)"
+    r = row.iloc[0]
+    certainty = str(r.get("certainty", "") or "")
+    study_id = getattr(study, "study_id", "evidence")
+    detail = (
+        f"pooled pain difference of {code} vs control in the additive component network "
+        f"meta-analysis of {study_id!r} ({window} term)"
+        + (f", certainty {certainty}" if certainty else "")
+    )
+    return (
+        PlanningEffect(
+            effect=float(r["estimate"]),
+            source="evidence",
+            detail=detail,
+            assumption=False,
+            ci_low=float(r.get("ci_low", math.nan)),
+            ci_high=float(r.get("ci_high", math.nan)),
+            certainty=certainty,
+        ),
+        "",
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _large_sample(analysis, outcome, idea, comparator, weeks, week, peaks) -> tuple[float, float]:
+    from kneestudy.design import batch
+    from kneestudy.design import batch_survival as bsurv
+    from kneestudy.design._trials import simulate_trials
+
+    arr, _ = simulate_trials(idea, TRUTH_N_PER_ARM, 1, TRUTH_SEED, comparator=comparator,
+                             weeks=weeks, peaks=dict(peaks), dropout=0.0)  # fmt: skip
+    if analysis in ("logrank", "cox"):
+        ev, ce, na = bsurv.pain_free_counts(arr.pain, arr.weeks, arr.withdrawal)
+        res = bsurv.cox(ev, ce, na)
+    elif analysis == "responders":
+        res = batch.responders(
+            batch.responder_events(arr.outcome(outcome), arr.weeks, week, outcome)
+        )
+    else:
+        res = batch.ttest(arr.outcome(outcome), arr.weeks, week)
+    return float(res.estimate[0]), float(res.se[0])
+
+
+def true_value(analysis, outcome, idea, comparator, weeks, week, peaks) -> tuple[float, float, str]:
+    """(true value, its Monte Carlo SE, how it was obtained) of the analysis' estimand.
+
+    Exact from the simulator's truth for pain differences (``pain_difference``)
+    and recovery (``recovered_difference``); otherwise from one cohort of
+    :data:`TRUTH_N_PER_ARM` per arm without dropout: the difference in mean
+    AKPS, the difference in responder proportions, or the Cox log hazard ratio
+    of becoming pain-free over the follow-up (for non-proportional hazards the
+    average hazard ratio a Cox model estimates with this follow-up).
+    """
+    weeks = tuple(float(w) for w in weeks)
+    _, _, frame, _ = _truth_frame(idea, comparator, weeks, tuple(sorted(peaks.items())))
+    if np.all(frame["effect"].to_numpy() == 0.0):
+        return 0.0, 0.0, "exact (no effect at any visit: the arms do not differ in distribution)"
+    if outcome == "pain" and analysis in ("ancova", "ttest", "mmrm"):
+        row = truth_row(idea, comparator, weeks, week, peaks)[2]
+        return float(row["pain_difference"]), 0.0, "exact (simulator truth: pain_difference)"
+    if outcome == "recovered":
+        row = truth_row(idea, comparator, weeks, week, peaks)[2]
+        return (
+            float(row["recovered_difference"]),
+            0.0,
+            "exact (simulator truth: recovered_difference)",
+        )
+    col = "pain" if outcome == "pain_free" else outcome
+    est, se = _large_sample(analysis, col, idea, comparator, weeks, float(week),
+                            tuple(sorted(peaks.items())))  # fmt: skip
+    what = {
+        "pain_free": "Cox log hazard ratio of becoming pain-free",
+        "akps": "difference in mean AKPS",
+    }.get(outcome, f"difference in {outcome} responder proportions")
+    if analysis == "responders" and outcome == "akps":
+        what = "difference in AKPS responder proportions"
+    return (
+        est,
+        se,
+        (f"large-sample ({what}, {TRUTH_N_PER_ARM:,} per arm without dropout, seed {TRUTH_SEED})"),
+    )

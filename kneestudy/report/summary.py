@@ -1,0 +1,270 @@
+"""The summary: the answer to the reader's question, first.
+
+For a study with several sources of evidence the summary opens with the
+comparison of the ideas and its summary-of-findings table; for a single trial
+with the trial's own key results in plain language — the primary estimate with
+its CI and its sensitivity analyses, time to pain-free, harms — and for a
+single-arm cohort with the change over time, said to be no effect estimate.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+
+from kneestudy.errors import AnalysisError
+from kneestudy.report import format as fmt
+from kneestudy.report.cohort import CohortView
+from kneestudy.report.content import Bullets, NotApplicable, Paragraph, Problem
+from kneestudy.report.settings import Settings
+
+__all__ = ["side_effect_claims", "summary_blocks", "trial_key_results"]
+
+_WORDS = {"pain": ("pain (0–10)", "points", True),
+          "akps": ("the AKPS score (0–100)", "points", False)}  # fmt: skip
+
+
+def _difference(name: str, comp: str, outcome: str, week: float, res: Any, how: str) -> str:
+    what, unit, lower_better = _WORDS.get(outcome, (outcome, "units", False))
+    est, lo, hi = float(res.estimate), float(res.ci_low), float(res.ci_high)
+    diff = f"difference {fmt.number(est, 1)}, 95% CI {fmt.ci(lo, hi, 1)}; {how}"
+    if lo <= 0 <= hi:
+        return (f"At week {week:g}, {what} on {name} did not differ clearly from {comp} "
+                f"({diff}).")  # fmt: skip
+    word = "lower" if est < 0 else "higher"
+    good = (est < 0) == lower_better
+    return (f"At week {week:g}, {what} was {fmt.number(abs(est), 1)} {unit} {word} on {name} "
+            f"than on {comp} ({diff}){'' if good else ', in the direction of harm'}.")  # fmt: skip
+
+
+def _at_week(res: Any, week: float, treatment: str) -> Any:
+    frame = res.to_frame()
+    if not {"week", "treatment", "estimate", "ci_low", "ci_high"} <= set(frame.columns):
+        return None
+    hit = frame[(frame["week"].astype(float) == week) & (frame["treatment"] == treatment)]
+    return hit.iloc[0] if len(hit) else None
+
+
+def trial_key_results(v: CohortView, settings: Settings) -> list[str]:
+    """Plain-language key results of one trial (or single-arm cohort)."""
+    m = v.original.manifest
+    r = v.results
+    lines: list[str] = []
+    arms = v.cohort.arms
+    n = int(arms["n"].sum())
+    outcome = m.primary_outcome if m.primary_outcome in ("pain", "akps") else settings.outcome
+    names = " vs ".join(arms["arm"])
+    kind = {"parallel": "randomised trial", "single_arm": "single-arm cohort",
+            "crossover": "crossover trial"}.get(m.design, m.design)  # fmt: skip
+    lines.append(f"{m.title}: a {kind} of {names}, {n} participants.")
+    comp = v.comparator_name
+    primary = r.get(f"ancova_{outcome}") or {}
+    for code, res in primary.items():
+        name = v.name(code)
+        if isinstance(res, AnalysisError):
+            lines.append(f"The primary analysis of {name} vs {comp} could not be done: {res}")
+            continue
+        n1, n0 = getattr(res, "n_treatment", None), getattr(res, "n_comparator", None)
+        how = "ANCOVA adjusted for baseline" + (
+            f", n = {fmt.count(n1)} and {fmt.count(n0)}"
+            if n1 is not None and n0 is not None
+            else ""
+        )
+        lines.append(_difference(name, comp or "the comparator", outcome, v.week, res, how))
+        mm = r.get("mmrm")
+        if outcome == settings.outcome and mm is not None and not isinstance(mm, AnalysisError):
+            row = _at_week(mm, v.week, code)
+            if row is not None:
+                lines.append(
+                    f"Sensitivity analysis (MMRM using every visit): {fmt.estimate_ci(row['estimate'], row['ci_low'], row['ci_high'], 1)} "
+                    f"at week {v.week:g}."
+                )
+    sens = r.get("sensitivity")
+    if isinstance(sens, pd.DataFrame) and {"analysis", "estimate", "ci_low", "ci_high"} <= set(
+        sens
+    ):
+        for row in sens.to_dict("records"):
+            lines.append(f"Sensitivity analysis ({row['analysis']}): "
+                         f"{fmt.estimate_ci(row['estimate'], row['ci_low'], row['ci_high'], 1)}.")  # fmt: skip
+    if not primary and m.design != "crossover":
+        from kneestudy.report.cohort_results import change_from_baseline
+
+        ch = change_from_baseline(v.cohort, v.week)
+        for row in ch[ch["outcome"] == outcome].to_dict("records"):
+            what, unit, _ = _WORDS.get(outcome, (outcome, "units", False))
+            lines.append(
+                f"On {row['arm']}, {what} changed by {fmt.number(row['change'], 1)} {unit} from "
+                f"baseline to week {v.week:g} (95% CI {fmt.ci(row['ci_low'], row['ci_high'], 1)}; "
+                f"n = {fmt.count(row['n'])}). Without a comparison group this change is not an "
+                "effect of the intervention: it includes natural recovery and regression to the "
+                "mean."
+            )
+    km = r.get("kaplan_meier")
+    if km is not None and not isinstance(km, AnalysisError) and isinstance(km.median, pd.DataFrame):
+        parts = []
+        for row in km.median.to_dict("records"):
+            med = row.get("median")
+            parts.append(f"{'not reached' if fmt.is_missing(med) else fmt.weeks(med)} on "
+                         f"{row['group']}")  # fmt: skip
+        text = "Median weeks to pain-free: " + "; ".join(parts) + "."
+        cx = r.get("cox")
+        table = getattr(cx, "table", None)
+        if isinstance(table, pd.DataFrame):
+            hrs = []
+            for code, name in v.names.items():
+                key = f"arm: {name}"
+                if code != v.comparator and key in table.index:
+                    t = table.loc[key]
+                    if key in tuple(getattr(cx, "infinite", ()) or ()):
+                        hrs.append(f"not estimable for {name}")
+                    else:
+                        hrs.append(f"{fmt.estimate_ci(t['hr'], t['ci_low'], t['ci_high'], 2)} "
+                                   f"for {name}")  # fmt: skip
+            if hrs:
+                text += (f" Hazard ratio of becoming pain-free against {comp} (above 1 = "
+                         f"sooner): {'; '.join(hrs)}.")  # fmt: skip
+        lines.append(text)
+    if v.cohort.adverse_events is not None:
+        from kneestudy.effects.safety import adverse_events
+
+        ae = adverse_events(v.cohort)
+        parts = [f"{int(x.with_event)} of {int(x.n)} ({fmt.percent(x.risk)}%) on {x.arm}"
+                 for x in ae.itertuples(index=False)]  # fmt: skip
+        serious = int(ae["serious"].sum())
+        text = "Participants with at least one adverse event: " + "; ".join(parts)
+        rr = ae.dropna(subset=["rr"]) if "rr" in ae else ae.iloc[0:0]
+        if len(rr) and comp:
+            text += (
+                "; risk ratio against "
+                + comp
+                + " "
+                + "; ".join(
+                    f"{fmt.estimate_ci(x.rr, x.rr_ci_low, x.rr_ci_high, 2)} for {x.arm}"
+                    for x in rr.itertuples(index=False)
+                )
+            )
+        lines.append(text + f". Serious adverse events: {serious}.")
+    else:
+        lines.append("Harms: the cohort records no adverse-events table.")
+    return lines
+
+
+def side_effect_claims(views: list[CohortView]) -> list[Any]:
+    """Glucosamine is said to have "no known side effects": what the cohorts show."""
+    from kneestudy.effects.safety import adverse_events
+
+    lines = []
+    for v in views:
+        c = v.cohort
+        if c.adverse_events is None or v.comparator is None:
+            continue
+        arms = c.arms
+        gluc = arms.loc[arms["idea"] == "glucosamine", "arm"].tolist()
+        if not gluc:
+            continue
+        ae = adverse_events(c).set_index("arm")
+        comp = v.comparator_name
+        for arm in gluc:
+            x = ae.loc[arm]
+            lines.append(
+                f"{c.title}: {int(x['with_event'])} of {int(x['n'])} on {arm} "
+                f"({fmt.percent(x['risk'])}%) had at least one adverse event, against "
+                f"{int(ae.loc[comp, 'with_event'])} of {int(ae.loc[comp, 'n'])} on {comp}; "
+                f"risk ratio {fmt.estimate_ci(x['rr'], x['rr_ci_low'], x['rr_ci_high'], 2)}."
+            )
+    if not lines:
+        return []
+    return [Bullets(tuple(lines), title='Glucosamine is often said to have "no known side '
+                    'effects". Adverse events in the cohorts that test it:')]  # fmt: skip
+
+
+def _comparison_lead(comparison: Any, study: Any) -> list[Any]:
+    t = comparison.table
+    ranked = t.dropna(subset=["estimate"]) if "estimate" in t else t.iloc[0:0]
+    n_trials = sum(1 for c in study.cohorts if len(c.arms) >= 2)
+    n_pub = len({*(study.contrasts.get("study_id", pd.Series(dtype=object)).dropna()),
+                 *(study.arm_summaries.get("study_id", pd.Series(dtype=object)).dropna())})  # fmt: skip
+    outcome = str(getattr(comparison, "outcome", "pain"))
+    week = getattr(comparison, "week", None)
+    when = f" at week {week:g}" if isinstance(week, (int, float)) else ""
+    sources = []
+    if n_trials:
+        sources.append(f"{n_trials} trial{'s' if n_trials != 1 else ''} with individual data")
+    if n_pub:
+        sources.append(f"{n_pub} published stud{'ies' if n_pub != 1 else 'y'}")
+    out = [
+        Paragraph(
+            f"The eight ideas compared on {outcome}{when}: {len(ranked)} of {len(t)} have "
+            f"evidence here, from {' and '.join(sources) or 'no study'}.",
+            "lead",
+        )
+    ]
+    if len(ranked) == 1:
+        only = ranked.iloc[0]
+        out.append(Paragraph(f"Only {only['label']} has evidence on this outcome. "
+                             f"{only.get('verdict', '') or ''}".strip()))  # fmt: skip
+    elif len(ranked) and "rank" in ranked:
+        best = ranked.sort_values("rank", kind="stable").iloc[0]
+        verdict = str(best.get("verdict", "") or "")
+        p = best.get("p_score", math.nan)
+        out.append(
+            Paragraph(
+                f"{best['label']} ranks first (P-score {fmt.number(p, 2)}). {verdict} Ranks alone "
+                "overstate differences: read them with the intervals and the certainty below."
+            )
+        )
+    return out
+
+
+def summary_blocks(
+    study: Any,
+    views: list[CohortView],
+    settings: Settings,
+    comparison: Any,
+    comparison_note: Any,
+) -> list[Any]:
+    """Blocks of the summary section.
+
+    ``comparison`` is the IdeasComparison (or None); ``comparison_note`` a
+    NotApplicable or Problem block saying why there is none.
+    """
+    from kneestudy.report.comparison import summary_of_findings
+
+    out: list[Any] = []
+    synthetic = [c for c in study.cohorts if c.is_synthetic]
+    if synthetic:
+        which = (
+            "The cohort in this report is simulated, not a real trial."
+            if len(study.cohorts) == 1
+            else f"{len(synthetic)} of {len(study.cohorts)} cohorts in this report are "
+            "simulated, not real trials."
+        )
+        out.append(
+            Paragraph(
+                f"Synthetic data: {which} Their numbers show how the analysis works; they are "
+                "not evidence about runner's knee.",
+                "warning",
+            )
+        )
+    if comparison is not None:
+        out.extend(_comparison_lead(comparison, study))
+        out.append(summary_of_findings(comparison))
+        t = comparison.table
+        if "estimate" in t:
+            missing = t.loc[t["estimate"].isna(), "label"].tolist()
+            if missing:
+                out.append(Paragraph("No evidence on: " + ", ".join(map(str, missing)) + ".",
+                                     "muted"))  # fmt: skip
+    elif len(views) == 1:
+        out.append(Bullets(tuple(trial_key_results(views[0], settings)), title="Key results"))
+    elif not views:
+        out.append(Paragraph("The study holds no trial with individual data.", "muted"))
+    else:
+        for v in views:
+            out.append(Bullets(tuple(trial_key_results(v, settings)), title=v.original.title))
+    if isinstance(comparison_note, (NotApplicable, Problem)):
+        out.append(comparison_note)
+    out.extend(side_effect_claims(views))
+    return out

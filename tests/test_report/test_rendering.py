@@ -1,0 +1,225 @@
+"""The reports checked as a person would see them.
+
+Four reports — the demo study, one trial, a single-arm cohort and a study of
+published rows only (the shape of the evidence base's report) — are opened
+in headless Chromium at 1280 px: the page never scrolls sideways, no table
+or figure is wider than its column, the console shows no error, every
+section and table is there. The Word document of the demo is opened again
+with python-docx (its tables counted against the HTML's) and converted to
+PDF by LibreOffice, whose page count must be plausible.
+
+The reports carry no JavaScript; to measure the layout the test loads a
+copy with one measuring script appended.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from report_standins import literature_study, one_trial_study, single_arm_study
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+    "--enable-logging=stderr",
+    "--v=0",
+)
+WIDTH = 1280
+
+#: Appended to a copy of the report: measures the laid-out page and writes the
+#: result into the DOM, where --dump-dom returns it.
+MEASURE = """<script>
+(function () {
+  const de = document.documentElement;
+  const out = {client: de.clientWidth, scroll: de.scrollWidth, wide: []};
+  document.querySelectorAll(".table-wrap, figure, table, svg, p, dl, ul, h1, h2, h3, nav")
+    .forEach(function (el) {
+      const r = el.getBoundingClientRect();
+      if (el.scrollWidth > el.clientWidth + 1 || r.right > de.clientWidth + 1) {
+        out.wide.push([el.tagName, el.id || el.className, el.scrollWidth, el.clientWidth,
+                       Math.round(r.right)]);
+      }
+    });
+  document.body.setAttribute("data-measure", JSON.stringify(out));
+})();
+</script>"""
+
+
+def demo_study():
+    import kneestudy as ks
+
+    return ks.datasets.demo_study()
+
+
+STUDIES = {
+    "demo": demo_study,
+    "one-trial": one_trial_study,
+    "single-arm": single_arm_study,
+    "published": literature_study,
+}
+
+
+def chromium(*args: str, profile: Path, timeout: float = 180) -> subprocess.CompletedProcess:
+    if CHROMIUM is None:
+        pytest.skip("no chromium binary on PATH (make test installs Debian's chromium)")
+    return subprocess.run(
+        [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def console_errors(stderr: str) -> list[str]:
+    """Console messages and uncaught errors of the page from Chromium's stderr log."""
+    return [ln for ln in stderr.splitlines() if "CONSOLE" in ln or "Uncaught" in ln]
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory):
+    """``reports(name) -> (name, Report, HTML path)``, each report built once per module."""
+    import kneestudy.report as rep
+
+    done: dict[str, tuple] = {}
+
+    def get(name: str) -> tuple:
+        if name not in done:
+            folder = tmp_path_factory.mktemp(name)
+            out = rep.write(STUDIES[name](), html=folder / "report.html", command="test")
+            done[name] = (name, out["report"], out["html"])
+        return done[name]
+
+    return get
+
+
+@pytest.fixture(params=list(STUDIES))
+def built(request, reports):
+    """(name, Report, HTML path) of each of the four reports."""
+    if CHROMIUM is None:
+        pytest.skip("no chromium binary on PATH (make test installs Debian's chromium)")
+    return reports(request.param)
+
+
+def test_page_fits_1280_px_every_section_no_console_error(built, tmp_path):
+    name, report, html = built
+    text = html.read_text(encoding="utf-8")
+    assert "<script" not in text
+    page = tmp_path / "measured.html"
+    page.write_text(text.replace("</body>", MEASURE + "\n</body>"), encoding="utf-8")
+    proc = chromium(f"--window-size={WIDTH},900", "--dump-dom", page.as_uri(),
+                    profile=tmp_path / "profile")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    dom = proc.stdout
+    found = re.search(r'data-measure="([^"]*)"', dom)
+    assert found, "the measuring script did not run"
+    m = json.loads(found.group(1).replace("&quot;", '"'))
+    assert m["client"] == WIDTH
+    assert m["scroll"] <= m["client"], f"{name}: the page scrolls sideways ({m['scroll']} px)"
+    assert m["wide"] == [], f"{name}: elements wider than their box: {m['wide'][:5]}"
+    ids = re.findall(r'<section id="([^"]+)"', dom)
+    assert tuple(ids) == report.section_ids
+    assert dom.count('<table class="data">') == len(report.tables())
+    assert dom.count('<figure class="plot"') == len(report.figures())
+    assert console_errors(proc.stderr) == []
+
+
+def test_each_report_answers_first(built):
+    name, report, _ = built
+    summary = report.section("summary")
+    kinds = [b.type for b in summary.blocks]
+    if name in ("demo", "published"):
+        # several sources: the comparison's answer and its summary of findings first
+        assert "comparison" in report.section_ids
+        assert report.tables()[0].key == "summary-of-findings"
+        assert "evidence" in report.section_ids
+    else:
+        assert "comparison" not in report.section_ids
+        assert kinds[:3] == ["paragraph", "bullets", "not_applicable"]
+        assert summary.blocks[1].title == "Key results"
+    if name == "single-arm":
+        assert not [b for _, b in report.blocks() if b.type == "problem"]
+        assert sum(b.type == "not_applicable" for _, b in report.blocks()) == 4
+    if name == "published":
+        names = [f.name for f in report.figures()]
+        assert "evidence-risk-of-bias-traffic-light" in names
+        assert "evidence-prisma-flow" in names
+
+
+def test_screenshot_is_not_blank(reports, tmp_path):
+    _, _, html = reports("demo")
+    from PIL import Image, ImageStat
+
+    png = tmp_path / "shot.png"
+    proc = chromium(f"--screenshot={png}", f"--window-size={WIDTH},4000", html.as_uri(),
+                    profile=tmp_path / "profile")  # fmt: skip
+    assert png.is_file(), proc.stderr[-2000:]
+    assert console_errors(proc.stderr) == []
+    with Image.open(png) as img:
+        assert img.size == (WIDTH, 4000)
+        stat = ImageStat.Stat(img.convert("L"))
+        # a blank page has zero variance; text, tables and plots give thousands
+        assert stat.var[0] > 100, f"screenshot looks blank (variance {stat.var[0]:.1f})"
+
+
+def pdf_pages(data: bytes) -> int:
+    """Pages of a PDF: the page objects, checked against the page tree's count."""
+    pages = len(re.findall(rb"/Type\s*/Page(?![s\w])", data))
+    counts = [int(c) for c in re.findall(rb"/Type\s*/Pages\b[^>]*?/Count\s+(\d+)", data)]
+    if counts and pages:
+        assert max(counts) == pages, (pages, counts)
+    return pages or max(counts, default=0)
+
+
+def test_word_document_reopens_and_converts_to_pdf(reports, tmp_path):
+    """The demo's Word document (the largest: wide tables, every kind of figure)."""
+    _, report, html = reports("demo")
+    import docx
+
+    from kneestudy.report.docx import render
+
+    # 100 dpi pictures: the layout is the same as at 300 dpi, the conversion three times faster
+    path = render(report, tmp_path / "demo.docx", dpi=100)
+    document = docx.Document(str(path))
+    html_tables = html.read_text(encoding="utf-8").count('<table class="data">')
+    assert len(document.tables) == html_tables == len(report.tables())
+    assert len(document.inline_shapes) == len(report.figures())
+    if SOFFICE is None:
+        pytest.skip("no soffice on PATH (make test installs Debian's libreoffice-writer)")
+    proc = subprocess.run(
+        [SOFFICE, f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}", "--headless",
+         "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    pdf = tmp_path / "demo.pdf"
+    assert proc.returncode == 0 and pdf.is_file(), proc.stdout[-1000:] + proc.stderr[-1000:]
+    pages = pdf_pages(pdf.read_bytes())
+    # plausible: at least a page per top-level section, at most two per table or figure
+    assert len(report.sections) <= pages <= 2 * (len(report.tables()) + len(report.figures()))
+
+
+def test_console_error_parser_catches_errors():
+    log = (
+        '[1:2:INFO:CONSOLE(3)] "Uncaught ReferenceError: x is not defined", source: file:///r.html'
+    )
+    assert console_errors(log) and not console_errors("[1:2:INFO:other] fine")
+
+
+def test_pdf_page_counter():
+    two = b"<< /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 >> << /Type /Page >> << /Type /Page >>"
+    assert pdf_pages(two) == 2
