@@ -141,6 +141,10 @@ NOT_MATCHED: dict[str, str] = {
     "desouzajunior2024": "matched",
     "rabelo2017": "matched",
     "tazesh2022": "core stability training is not a simulator code",
+    "scafoglieri2021": (
+        "interventions the simulator does not have (patellar mobilisation, spinal manual "
+        "therapy, an unspecified home programme)"
+    ),
     "towheed2009": "another population: knee osteoarthritis (glucosamine, pooled)",
     "mcalindon2004": "another population: knee osteoarthritis; WOMAC pain",
     "herrerobeaumont2007": "another population: knee osteoarthritis; Lequesne index",
