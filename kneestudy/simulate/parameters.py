@@ -91,7 +91,7 @@ TABLE: tuple[tuple[str, float, str, str, bool], ...] = (
     ("natural.recovered_week12", 0.45, "share", "Collins 2013, Br J Sports Med 47:227 (55% unfavourable recovery at 3 months, n 310; a cohort of trial participants, taken as the control arm)", _N),
     ("natural.recovered_week52", 0.60, "share", "Collins 2013 (40% unfavourable at 12 months)", _N),
     # -- between-person and within-person variation of true pain -----------
-    ("variation.person_sd", 2.0, "points 0-10", f"{_A}: SD of each person's deviation from the average recovery (some recover fully, some worsen); control SD about 2.4 at 12 weeks", _Y),
+    ("variation.person_sd", 2.0, "points 0-10", f"{_A}: SD of each person's deviation from the average recovery (some recover fully, some worsen); recorded control SD about 2.1 at 12 weeks and 2.3 at 52", _Y),
     ("variation.visit_sd", 0.6, "points 0-10", f"{_A}: visit-to-visit variation of true pain beyond measurement error", _Y),
     ("variation.ar1_per_week", 0.9, "correlation", f"{_A}: correlation of that variation one week apart (AR(1))", _Y),
     # GRC thresholds on perceived improvement (pain points); the 6+ cut-point and
@@ -127,12 +127,12 @@ TABLE: tuple[tuple[str, float, str, str, bool], ...] = (
     ("effect.stretching.hold", 12.0, "weeks", _A, _Y),
     ("effect.stretching.decay", 26.0, "weeks", _A, _Y),
     ("effect.stretching.persist", 0.3, "share", _A, _Y),
-    ("effect.balance_training.peak", -0.8, "points 0-10", f"{_A}: Foroughi 2019 and Motealleh 2019 report gains when added to exercise, with no effect size", _Y),
+    ("effect.balance_training.peak", -0.8, "points 0-10", f"{_A}: Foroughi 2019 and Motealleh 2019 report gains when added to exercise, with no effect size; Rabelo 2017 (movement control added to hip and knee exercise) is mixed, pain MD -0.3 (-1.7 to 1.0) at 4 weeks and AKPS 8.5 better (0.3 to 16.8) at 3 months: the value lies inside both CIs", _Y),
     ("effect.balance_training.onset", 2.0, "weeks", _A, _Y),
     ("effect.balance_training.hold", 6.0, "weeks", "Foroughi 2019; Motealleh 2019 (4-6 week programmes)", _N),
     ("effect.balance_training.decay", 20.0, "weeks", _A, _Y),
     ("effect.balance_training.persist", 0.3, "share", _A, _Y),
-    ("effect.running_form.peak", -2.0, "points 0-10", f"{_A}: size not from a controlled estimate; the case series fall 4.5 points (Noehren 2011, 5.0 to 0.5; Willy 2012, 4.5 to 0.5) and Roper 2016 5.3 to 1 (n 8 per arm, control figures not given), less natural recovery; small studies, low certainty", _Y),
+    ("effect.running_form.peak", -2.0, "points 0-10", f"{_A}: the case series fall 4.5 points (Noehren 2011, 5.0 to 0.5; Willy 2012, 4.5 to 0.5), Roper 2016 5.3 to 1 (n 8 per arm); de Souza Junior 2024 (n 10 per arm) MD -3.2 (-5.1 to -1.3) and -2.9 (-4.8 to -1.0) at 24 weeks v no intervention. Small studies; a smaller value, inside those CIs once the 0-10 bounds act, keeps arm means off the floor", _Y),
     ("effect.running_form.onset", 2.0, "weeks", "Noehren 2011 (8 sessions over about 2 weeks)", _N),
     ("effect.running_form.hold", 26.0, "weeks", _A, _Y),
     ("effect.running_form.decay", 52.0, "weeks", _A, _Y),
