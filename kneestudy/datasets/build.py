@@ -30,8 +30,8 @@ demo-knee-brace-crossover  brace with medial v lateral pull, within person (cros
 =========================  ======================================================
 
 Sizes: the four first ideas' trials are large enough for their main
-contrasts (an SE of about 0.3 pain points at week 12 for 80 per arm, 0.17
-in the glute trial's 300 per arm); the other ideas come as smaller trials,
+contrasts (ANCOVA of pain at week 12: an SE of about 0.3 points for 80 per
+arm, 0.15 in the glute trial's 300 per arm); the other ideas come as smaller trials,
 as in the literature. The glute trial is sized for the squat-test claim: with
 the simulator's (assumed) squat-test modification — the glute effect four
 times as large when the test fails — the interaction test at week 12
