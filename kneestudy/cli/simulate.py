@@ -66,6 +66,25 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "--dropout", type=probability, help="per-visit dropout probability at pain 5 (0 to <1)"
     )
     p.add_argument(
+        "--dropout-mar",
+        type=float,
+        metavar="B",
+        help="log odds of dropout per point of the last recorded pain (default 0.3)",
+    )
+    p.add_argument(
+        "--dropout-mnar",
+        type=float,
+        metavar="B",
+        help="missing not at random: log odds of dropout per point of the current, "
+        "unrecorded pain (default 0)",
+    )
+    p.add_argument(
+        "--min-baseline-pain",
+        type=float,
+        metavar="P",
+        help="entry threshold on recorded baseline pain, 0-9 in steps of 0.1 (default 3)",
+    )
+    p.add_argument(
         "--crossover",
         action="store_true",
         help="a crossover of knee-brace settings (medial vs lateral pull); needs --idea knee_brace",
@@ -115,6 +134,9 @@ def run(args: argparse.Namespace) -> int:
         dropout=args.dropout,
         arms=args.arms,
         cohort_id=args.cohort_id,
+        dropout_mar=args.dropout_mar,
+        dropout_mnar=args.dropout_mnar,
+        min_baseline_pain=args.min_baseline_pain,
     )
     c.write(out)
     arms = ", ".join(f"{r.intervention} (n {r.n})" for r in c.arms.itertuples())
