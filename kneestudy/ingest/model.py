@@ -537,7 +537,13 @@ class Study:
         return folder
 
     def __repr__(self) -> str:
+        def kind(frame: pd.DataFrame) -> str:
+            src = frame["source"] if "source" in frame else pd.Series(dtype=object)
+            synthetic = len(frame) and src.astype(str).str.lower().eq("synthetic").all()
+            return "synthetic" if synthetic else "literature"
+
         return (
             f"Study({self.study_id!r}, {len(self.cohorts)} cohorts, "
-            f"{len(self.contrasts)} published contrasts, {len(self.arm_summaries)} arm summaries)"
+            f"{len(self.contrasts)} {kind(self.contrasts)} contrasts, "
+            f"{len(self.arm_summaries)} {kind(self.arm_summaries)} arm summaries)"
         )
