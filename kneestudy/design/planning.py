@@ -17,6 +17,8 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
+
 from kneestudy.design import effect as eff
 from kneestudy.design.power import power_curve
 from kneestudy.design.results import PlanningResult
@@ -94,31 +96,53 @@ def planning(
     analysis = analysis or a0
     outcome = outcome or (o0 if analysis != "responders" or o0 == "recovered" else "pain")
     week = float(w0 if week is None else week)
-    pooled, reason = eff.from_evidence(idea, week, study, compare)
+    pooled, reason = eff.from_evidence(idea, week, study, compare, comparator=comparator)
     if pooled is None:
         raise AnalysisError(f"no planning curve for {idea!r}: {reason}")
     kw = dict(comparator=comparator, analysis=analysis, outcome=outcome, week=week, reps=reps,
               seed=seed, alpha=alpha, executor=executor, progress=progress)  # fmt: skip
     curve = power_curve(idea, list(n_per_arm), effect=None, evidence=study, compare=compare, **kw)
     lo, hi = pooled.ci_low, pooled.ci_high
-    conservative = None
+    at = pooled.source_week if math.isfinite(pooled.source_week) else week
+    estimate = pooled.source_effect if math.isfinite(pooled.source_effect) else pooled.effect
+    conservative, why_not = None, ""
     if math.isfinite(lo) and math.isfinite(hi) and (lo > 0 or hi < 0):
         limit = lo if lo > 0 else hi
-        conservative = power_curve(idea, list(n_per_arm), effect=limit, **kw)
-        conservative = dataclasses.replace(
-            conservative,
-            effect_source="evidence",
-            effect_detail=f"confidence limit nearest no effect of the {pooled.detail}",
-            effect_assumption=False,
-        )
+        try:
+            limit_at_week = eff.carry(idea, comparator, at, week, limit)
+        except AnalysisError as exc:
+            why_not = f" The confidence limit {limit:.2f} cannot be simulated ({exc})."
+        else:
+            conservative = power_curve(idea, list(n_per_arm), effect=limit_at_week, **kw)
+            detail = f"confidence limit nearest no effect of the {pooled.detail}"
+            if not np.isclose(at, week):
+                detail += f"; the limit {limit:.2f} at week {at:g} carried the same way"
+            conservative = dataclasses.replace(
+                conservative,
+                effect_source="evidence",
+                effect_detail=detail,
+                effect_assumption=pooled.assumption,
+            )
+    when = "" if np.isclose(at, week) else f" at week {at:g}"
+    name = {"ancova": "ANCOVA", "ttest": "t test", "mmrm": "MMRM", "responders": "responder "
+            "analysis", "logrank": "log-rank test", "cox": "Cox model"}.get(analysis, analysis)  # fmt: skip
     note = (
-        f"Power of a {analysis} analysis of {outcome} at week {week:g} in a new trial of "
-        f"{idea}, simulated at the pooled pain difference {pooled.effect:.2f} "
+        f"Power of the {name} of {outcome} at week {week:g} in a new trial of "
+        f"{idea}, at the pooled pain difference {estimate:.2f}{when} "
         f"(95% CI {lo:.2f} to {hi:.2f}; certainty {pooled.certainty or 'not rated'})."
     )
+    if not np.isclose(at, week):
+        note += (f" The evidence holds at week {at:g}: the simulator's effect profile, "
+                 f"calibrated there, gives {curve.effect:.2f} at week {week:g}, the difference "
+                 "simulated" + (" (the profile is partly assumed)." if pooled.assumption
+                                else "."))  # fmt: skip
+    if estimate > 0:
+        note += (f" The pooled estimate points to more pain on {idea} than on control: the "
+                 "curve is the power to detect that difference, not a benefit.")  # fmt: skip
     if conservative is None:
-        note += (" The confidence interval includes no effect, so no conservative curve is "
-                 "shown: a trial planned on the point estimate may well be underpowered.")  # fmt: skip
+        note += why_not or (" The confidence interval includes no effect, so no conservative "
+                            "curve is shown: a trial planned on the point estimate may well be "
+                            "underpowered.")  # fmt: skip
     else:
         note += (" The second curve uses the confidence limit nearest no effect; planning on "
                  "the point estimate alone is optimistic.")  # fmt: skip
@@ -127,7 +151,7 @@ def planning(
         analysis=analysis,
         outcome=curve.outcome,
         week=week,
-        pooled_estimate=pooled.effect,
+        pooled_estimate=estimate,
         pooled_ci_low=lo,
         pooled_ci_high=hi,
         certainty=pooled.certainty,
@@ -136,4 +160,5 @@ def planning(
         note=note,
         curve=curve,
         conservative=conservative,
+        evidence_week=float(at),
     )
