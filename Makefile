@@ -62,7 +62,7 @@ bench: $(STAMP)
 report: $(STAMP)
 	$(BIN)/kneestudy demo --output reports/kneestudy-demo.html --output reports/kneestudy-demo.docx
 	@if $(BIN)/python -c "import kneestudy.datasets as d; raise SystemExit(not hasattr(d, 'evidence'))"; then \
-	  $(BIN)/python -c "import kneestudy as ks; print('report written to', ks.report.write_docx(ks.datasets.evidence(), 'reports/kneestudy-evidence.docx', command='make report'))"; \
+	  $(BIN)/python -c "import kneestudy as ks; print('report written to', ks.report.write_docx(ks.datasets.evidence(), 'reports/kneestudy-evidence.docx', command='make report', planning=True))"; \
 	else echo "no evidence base in this version (ks.datasets.evidence): reports/kneestudy-evidence.docx not written"; fi
 
 # The README's pictures: the top of the HTML reports (headless Chromium, 1280 px wide)

@@ -74,11 +74,17 @@ def install_fakes(monkeypatch, *, fail_ancova_for: str | None = None) -> None:
             raise AnalysisError("only one arm has data at week 12")
         return FakeEffect()
 
+    import kneestudy.effects as real_effects
+
     effects = types.SimpleNamespace(
         ancova=ancova,
         mmrm=lambda cohort, outcome="pain": FakeEffect(),
         responders=lambda cohort, outcome="pain", week=12, treatment=None: FakeEffect(),
     )
+    # the report's analyses of the design and of the seed's claims run for real (small cohorts)
+    for name in ("sensitivity_table", "crossover", "squat_test_claim", "immediate_effect",
+                 "first_follow_up", "adverse_events_by_term"):  # fmt: skip
+        setattr(effects, name, getattr(real_effects, name))
 
     def time_to_pain_free(cohort, threshold=1.0):
         long = cohort.long("pain")
@@ -108,7 +114,7 @@ def install_fakes(monkeypatch, *, fail_ancova_for: str | None = None) -> None:
         rmst=rmst,
     )
     compare = types.SimpleNamespace(
-        compare_ideas=lambda study, outcome="pain", week=12: FakeComparison(
+        compare_ideas=lambda study, outcome="pain", week=12, **kw: FakeComparison(
             table=fake_comparison_table(), network=None, contrasts=pd.DataFrame()
         )
     )

@@ -42,7 +42,9 @@ def test_without_effect_the_source_is_said(capsys):
     assert main(["power", "--idea", "taping", "--n", "20", "--reps", "30", "--workers", "1"]) == 0
     out = capsys.readouterr().out
     assert "(evidence: pooled pain difference of physical_therapy" in out
-    assert main(["power", "--idea", "stretching", "--n", "20", "--reps", "30", "--workers", "1"]) == 0
+    assert (
+        main(["power", "--idea", "stretching", "--n", "20", "--reps", "30", "--workers", "1"]) == 0
+    )
     out = capsys.readouterr().out
     assert "(simulator: simulator parameter effect.stretching.peak" in out and "note:" in out
 
