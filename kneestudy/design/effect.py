@@ -30,6 +30,7 @@ saying why.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 from collections.abc import Callable
@@ -45,6 +46,7 @@ from kneestudy.interventions import COMPARATORS, idea_of, split_codes
 __all__ = [
     "PlanningEffect",
     "carry",
+    "evidence_estimate",
     "evidence_week",
     "from_evidence",
     "from_simulator",
@@ -268,6 +270,66 @@ def from_simulator(idea: str, comparator: str | None, weeks, week: float) -> Pla
     )
 
 
+def evidence_estimate(
+    idea: str,
+    week: float,
+    study: Any = None,
+    compare: Callable[..., Any] | None = None,
+) -> tuple[PlanningEffect | None, str]:
+    """The idea's pooled pain difference in the comparison, as published (not carried).
+
+    Parameters are those of :func:`from_evidence`. ``effect`` and
+    ``source_effect`` are the pooled estimate, ``source_week`` the week it
+    holds at (:func:`evidence_week`; the analysis week when the comparison
+    does not say). None, with the reason, when there is no estimate.
+    """
+    if study is None:
+        try:
+            from kneestudy import datasets
+
+            study = datasets.evidence()
+        except (AttributeError, ImportError, FileNotFoundError) as exc:
+            return None, f"no evidence base in this installation ({type(exc).__name__}: {exc})"
+    if compare is None:
+        from kneestudy.compare import compare_ideas as compare
+    window = window_of(week)
+    try:
+        comparison = compare(study, outcome="pain", window=window, model="additive")
+    except TypeError as exc:
+        return None, f"the comparison of ideas does not take window/model yet ({exc})"
+    except AnalysisError as exc:
+        return None, f"the comparison of the evidence failed: {exc}"
+    table = comparison.table
+    code = idea_of(idea) or idea
+    row = table[table["idea"] == code]
+    if row.empty or not np.isfinite(float(row["estimate"].iloc[0])):
+        return None, f"the evidence base has no pooled pain estimate for {code!r} ({window} term)"
+    r = row.iloc[0]
+    pooled = float(r["estimate"])
+    certainty = str(r.get("certainty", "") or "")
+    study_id = getattr(study, "study_id", "evidence")
+    at, where = evidence_week(comparison, code, float(week))
+    detail = (
+        f"pooled pain difference of {code} vs control in the additive component network "
+        f"meta-analysis of {study_id!r} ({window} term)"
+        + (f", certainty {certainty}" if certainty else "")
+    )
+    return (
+        PlanningEffect(
+            effect=pooled,
+            source="evidence",
+            detail=detail,
+            assumption=False,
+            ci_low=float(r.get("ci_low", math.nan)),
+            ci_high=float(r.get("ci_high", math.nan)),
+            certainty=certainty,
+            source_effect=pooled,
+            source_week=float(week) if at is None else at,
+        ),
+        where or f"{window} term",
+    )
+
+
 def from_evidence(
     idea: str,
     week: float,
@@ -305,39 +367,11 @@ def from_evidence(
         the value at ``week`` of the profile calibrated to the estimate at
         the evidence's week (module notes).
     """
-    if study is None:
-        try:
-            from kneestudy import datasets
-
-            study = datasets.evidence()
-        except (AttributeError, ImportError, FileNotFoundError) as exc:
-            return None, f"no evidence base in this installation ({type(exc).__name__}: {exc})"
-    if compare is None:
-        from kneestudy.compare import compare_ideas as compare
-    window = window_of(week)
-    try:
-        comparison = compare(study, outcome="pain", window=window, model="additive")
-    except TypeError as exc:
-        return None, f"the comparison of ideas does not take window/model yet ({exc})"
-    except AnalysisError as exc:
-        return None, f"the comparison of the evidence failed: {exc}"
-    table = comparison.table
+    raw, where = evidence_estimate(idea, week, study, compare)
+    if raw is None:
+        return None, where
     code = idea_of(idea) or idea
-    row = table[table["idea"] == code]
-    if row.empty or not np.isfinite(float(row["estimate"].iloc[0])):
-        return None, f"the evidence base has no pooled pain estimate for {code!r} ({window} term)"
-    r = row.iloc[0]
-    pooled = float(r["estimate"])
-    certainty = str(r.get("certainty", "") or "")
-    study_id = getattr(study, "study_id", "evidence")
-    detail = (
-        f"pooled pain difference of {code} vs control in the additive component network "
-        f"meta-analysis of {study_id!r} ({window} term)"
-        + (f", certainty {certainty}" if certainty else "")
-    )
-    week = float(week)
-    at, where = evidence_week(comparison, code, week)
-    at = week if at is None else at
+    pooled, at, week = raw.source_effect, raw.source_week, float(week)
     try:
         # the peak reaching the estimate at its own week fixes the profile
         peak_for(idea, comparator, (0.0, at), at, pooled)
@@ -345,32 +379,18 @@ def from_evidence(
     except AnalysisError as exc:
         return None, (
             f"the evidence's pooled pain difference for {code!r}, {pooled:.2f} at week {at:g} "
-            f"({where or window + ' term'}), is one the simulator's effect profile of "
-            f"{effect_code(idea)!r} cannot reach ({exc})"
+            f"({where}), is one the simulator's effect profile of {effect_code(idea)!r} cannot "
+            f"reach ({exc})"
         )
-    assumption = False
-    if not np.isclose(at, week):
-        assumed = _profile_assumed(effect_code(idea))
-        detail += (
-            f"; {pooled:.2f} at week {at:g} ({where}), carried to {effect:.2f} at week "
-            f"{week:g} by the simulator's effect profile of {effect_code(idea)!r}"
-            + (f" (profile {', '.join(assumed)} assumed)" if assumed else "")
-        )
-        assumption = bool(assumed)
-    return (
-        PlanningEffect(
-            effect=effect,
-            source="evidence",
-            detail=detail,
-            assumption=assumption,
-            ci_low=float(r.get("ci_low", math.nan)),
-            ci_high=float(r.get("ci_high", math.nan)),
-            certainty=certainty,
-            source_effect=pooled,
-            source_week=at,
-        ),
-        "",
+    if np.isclose(at, week):
+        return raw, ""
+    assumed = _profile_assumed(effect_code(idea))
+    detail = raw.detail + (
+        f"; {pooled:.2f} at week {at:g} ({where}), carried to {effect:.2f} at week "
+        f"{week:g} by the simulator's effect profile of {effect_code(idea)!r}"
+        + (f" (profile {', '.join(assumed)} assumed)" if assumed else "")
     )
+    return dataclasses.replace(raw, effect=effect, detail=detail, assumption=bool(assumed)), ""
 
 
 @functools.lru_cache(maxsize=64)

@@ -91,17 +91,29 @@ def planning(
     ------
     AnalysisError
         When the study's comparison has no pooled estimate for the idea.
+
+    Notes
+    -----
+    A pooled estimate from another week than ``week`` is carried there by
+    the simulator's effect profile (:func:`kneestudy.design.effect.carry`).
+    One the simulator cannot produce at all (e.g. a difference beyond what
+    the 0–10 scale allows in the comparator arm) gives the curve at the
+    simulator's own effect for the idea, and the note says so; the
+    conservative curve is still drawn when its limit can be simulated.
     """
     a0, o0, w0 = primary_analysis(study)
     analysis = analysis or a0
     outcome = outcome or (o0 if analysis != "responders" or o0 == "recovered" else "pain")
     week = float(w0 if week is None else week)
-    pooled, reason = eff.from_evidence(idea, week, study, compare, comparator=comparator)
+    pooled, reason = eff.evidence_estimate(idea, week, study, compare)
     if pooled is None:
         raise AnalysisError(f"no planning curve for {idea!r}: {reason}")
+    simulable, unreachable = eff.from_evidence(idea, week, study, compare, comparator=comparator)
     kw = dict(comparator=comparator, analysis=analysis, outcome=outcome, week=week, reps=reps,
               seed=seed, alpha=alpha, executor=executor, progress=progress)  # fmt: skip
+    # effect=None: the carried evidence effect, or (unreachable) the simulator's own, said so
     curve = power_curve(idea, list(n_per_arm), effect=None, evidence=study, compare=compare, **kw)
+    pooled = simulable or pooled
     lo, hi = pooled.ci_low, pooled.ci_high
     at = pooled.source_week if math.isfinite(pooled.source_week) else week
     estimate = pooled.source_effect if math.isfinite(pooled.source_effect) else pooled.effect
@@ -110,6 +122,7 @@ def planning(
         limit = lo if lo > 0 else hi
         try:
             limit_at_week = eff.carry(idea, comparator, at, week, limit)
+            eff.peak_for(idea, comparator, (0.0, week), week, limit_at_week)  # simulable?
         except AnalysisError as exc:
             why_not = f" The confidence limit {limit:.2f} cannot be simulated ({exc})."
         else:
@@ -131,7 +144,13 @@ def planning(
         f"{idea}, at the pooled pain difference {estimate:.2f}{when} "
         f"(95% CI {lo:.2f} to {hi:.2f}; certainty {pooled.certainty or 'not rated'})."
     )
-    if not np.isclose(at, week):
+    if simulable is None:
+        note += (
+            f" But {unreachable}: the curve is at the simulator's own effect for {idea}, "
+            f"{curve.effect:.2f} at week {week:g} ({curve.effect_detail}), not at the pooled "
+            "estimate; read its sample sizes as those for that effect."
+        )
+    elif not np.isclose(at, week):
         note += (f" The evidence holds at week {at:g}: the simulator's effect profile, "
                  f"calibrated there, gives {curve.effect:.2f} at week {week:g}, the difference "
                  "simulated" + (" (the profile is partly assumed)." if pooled.assumption

@@ -31,7 +31,7 @@ import pandas as pd
 from kneestudy.errors import AnalysisError
 from kneestudy.report import format as fmt
 from kneestudy.report.cohort import CohortView
-from kneestudy.report.content import Column, Heading, NotApplicable, Paragraph, Problem, Table
+from kneestudy.report.content import Column, Heading, Paragraph, Problem, Table
 from kneestudy.report.settings import Settings, better
 
 __all__ = ["immediate_effect", "squat_test"]
@@ -47,6 +47,8 @@ def _squat_frame(res: Any) -> pd.DataFrame:
     inter = {
         "level": "interaction",
         "label": f"Difference between subgroups ({second} minus {first})",
+        "n_treatment": float(t["n_treatment"].sum()),
+        "n_comparator": float(t["n_comparator"].sum()),
         "estimate": res.interaction_estimate,
         "ci_low": res.interaction_ci_low,
         "ci_high": res.interaction_ci_high,
@@ -129,7 +131,8 @@ def squat_test(v: CohortView, settings: Settings) -> list[Any]:
                 ),  # fmt: skip
             )
         )
-        if res.applicable:
+        # the items, also when ICEMAN finds no suggested modification to rate
+        if len(res.items):
             out.append(
                 Table(
                     f"{key}-iceman",
@@ -144,17 +147,18 @@ def squat_test(v: CohortView, settings: Settings) -> list[Any]:
                         Column("basis", "Based on", style="text"),
                     ),
                     notes=(
-                        "Schandelmaier et al. 2020 (CMAJ 192:E901). The suggested overall "
-                        f"rating, {res.suggested_rating}, is kneestudy's rule of thumb; ICEMAN's "
-                        "overall rating is a judgement.",
-                    ),
+                        "Schandelmaier et al. 2020 (CMAJ 192:E901). "
+                        + (
+                            f"The suggested overall rating, {res.suggested_rating}, is "
+                            "kneestudy's rule of thumb; ICEMAN's overall rating is a judgement."
+                            if res.applicable
+                            else f"ICEMAN rates a suggested effect modification (interaction p < 0.1); "
+                            f"here p = {fmt.p_value(res.interaction_p_value)}, so there is none to "
+                            "rate and the answers show only how a claimed one would fare."
+                        ),
+                    ),  # fmt: skip
                 )
             )
-        else:
-            out.append(NotApplicable("the ICEMAN credibility items",
-                                     f"interaction p = {fmt.p_value(res.interaction_p_value)} ≥ "
-                                     "0.1: ICEMAN assesses a suggested effect modification only",
-                                     scope="these results"))  # fmt: skip
     settings.used["squat_test"] = True
     return out
 

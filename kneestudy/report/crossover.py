@@ -68,9 +68,10 @@ def _person_sentence(res: Any, v: CohortView) -> str:
             f"distributed person effects (an assumption), about "
             f"{fmt.percent(res.share_better)}% of people do better under {cond}."
         )
+    why = str(res.effect_sd_note).removeprefix("not estimable: ")
     return (
         "Does the best condition differ by person? That cannot be estimated from this "
-        f"design: {res.effect_sd_note}. An average difference near zero says nothing about "
+        f"design: {why}. An average difference near zero says nothing about "
         "individuals — it is also what one sees when about half the people do better under "
         "each condition."
     )
@@ -83,10 +84,10 @@ def lead_sentence(v: CohortView, res: Any) -> str:
     est = res.estimate
     if res.ci_low <= 0 <= res.ci_high:
         return (f"Within the same people, {what} under {cond} did not differ clearly from "
-                f"{ref} (difference {fmt.estimate_ci(est, res.ci_low, res.ci_high, 2)}).")  # fmt: skip
-    return (f"Within the same people, {what} was {fmt.number(abs(est), 2)} points "
+                f"{ref} (difference {fmt.estimate_ci(est, res.ci_low, res.ci_high, 1)}).")  # fmt: skip
+    return (f"Within the same people, {what} was {fmt.number(abs(est), 1)} points "
             f"{'lower' if est < 0 else 'higher'} under {cond} than under {ref} (95% CI "
-            f"{fmt.ci(res.ci_low, res.ci_high, 2)}).")  # fmt: skip
+            f"{fmt.ci(res.ci_low, res.ci_high, 1)}).")  # fmt: skip
 
 
 def crossover(v: CohortView, settings: Settings) -> list[Any]:
@@ -128,7 +129,7 @@ def crossover(v: CohortView, settings: Settings) -> list[Any]:
             ),  # fmt: skip
             direction=better(outcome).replace("the treatment arm", "the first condition"),
             notes=(
-                f"Mixed model: {res.method} (Senn 2002). Between-person SD "
+                f"Model: {res.method} (Senn 2002). Between-person SD "
                 f"{fmt.number(res.between_sd, 2)}, within-person SD "
                 f"{fmt.number(res.within_sd, 2)}.",
                 *res.notes,
@@ -137,7 +138,7 @@ def crossover(v: CohortView, settings: Settings) -> list[Any]:
     )
     periods = []
     for r in res.periods.to_dict("records"):
-        periods.append(f"period {int(r['period'])} vs period 1: {fmt.number(r['estimate'], 2)} "
+        periods.append(f"period {int(r['period'])} vs period 1: {fmt.number(r['estimate'], 1)} "
                        f"(SE {fmt.number(r['se'], 2)})")  # fmt: skip
     if periods:
         out.append(

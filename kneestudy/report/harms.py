@@ -14,7 +14,8 @@ References
 Holm S. A simple sequentially rejective multiple test procedure. Scand J
 Stat 1979;6:65–70. Junqueira DR et al. CONSORT Harms 2022 statement. BMJ
 2023;381:e073725. Altman DG, Bland JM. Absence of evidence is not evidence of
-absence. BMJ 1995;311:485.
+absence. BMJ 1995;311:485. Hanley JA, Lippman-Hand A. If nothing goes wrong,
+is everything all right? JAMA 1983;249:1743–5.
 """
 
 from __future__ import annotations
@@ -156,8 +157,9 @@ def glucosamine_claim(v: CohortView, ae: pd.DataFrame, terms: Any) -> list[Any]:
         if math.isfinite(hi) and lo <= 1 <= hi:
             text += (f" That is no evidence of side effects, but not evidence of none either: "
                      f"the data are compatible with up to {fmt.number(hi, 1)} times the "
-                     f"comparator's risk (upper 95% limit), and {int(x['n'])} people cannot "
-                     "reveal rare harms.")  # fmt: skip
+                     f"comparator's risk (upper 95% limit), and a harm rarer than about 1 in "
+                     f"{fmt.count(int(x['n']) / 3)} people could go unseen in {int(x['n'])} "
+                     "(the rule of three; Hanley & Lippman-Hand 1983).")  # fmt: skip
         elif math.isfinite(lo) and lo > 1:
             text += (
                 " The data contradict the claim: adverse events were more common on glucosamine."

@@ -173,9 +173,12 @@ def _frame(v: CohortView, res: Any, code: str, outcome: str) -> pd.DataFrame:
         if tp is not None:
             t.loc[i, "assumption"] = _tipping_short(tp)
         elif str(t.loc[i, "note"]).startswith("not done"):
-            t.loc[i, "assumption"] = str(t.loc[i, "note"])
+            t.loc[i, "assumption"] = "Could not be computed: " + str(t.loc[i, "note"]).removeprefix(
+                "not done: "
+            )
     failed = t["note"].astype(str).str.startswith("not done") & ~tips
-    t.loc[failed, "assumption"] = t.loc[failed, "assumption"] + " " + t.loc[failed, "note"]
+    reason = t.loc[failed, "note"].astype(str).str.removeprefix("not done: ")
+    t.loc[failed, "assumption"] = t.loc[failed, "assumption"] + " Could not be computed: " + reason
     return t.reset_index(drop=True)
 
 

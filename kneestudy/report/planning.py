@@ -33,6 +33,7 @@ Methods Med Res 2013;22:324–45.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -42,6 +43,7 @@ import pandas as pd
 
 from kneestudy.errors import AnalysisError
 from kneestudy.report import format as fmt
+from kneestudy.report.cohort import warning_bullets
 from kneestudy.report.content import (
     Column,
     Facts,
@@ -156,7 +158,8 @@ def n_for_power(table: pd.DataFrame, target: float) -> tuple[float, float, float
 
 
 def _choose(study: Any, week: float, opts: PlanningOptions) -> tuple[list[str], str, Any]:
-    """Ideas to plan, the sentence on the others, and the comparison they come from."""
+    """Ideas to plan, the sentence on the others, and the comparison they come from (or the
+    AnalysisError saying why there is none)."""
     from kneestudy.compare import compare_ideas
     from kneestudy.design.effect import window_of
     from kneestudy.plots.labels import intervention_label
@@ -165,7 +168,7 @@ def _choose(study: Any, week: float, opts: PlanningOptions) -> tuple[list[str], 
     try:
         cmp = compare_ideas(study, outcome="pain", window=window, model="additive")
     except AnalysisError as exc:
-        return list(opts.ideas or ()), f"The comparison of the ideas failed: {exc}", None
+        return list(opts.ideas or ()), "", exc
     if opts.ideas is not None:
         return list(opts.ideas), "", cmp
     t = cmp.table.dropna(subset=["estimate"])
@@ -189,13 +192,38 @@ def _choose(study: Any, week: float, opts: PlanningOptions) -> tuple[list[str], 
     return chosen, " ".join(others), cmp
 
 
+#: Power from which larger sample sizes are no longer shown (every curve has reached it).
+SATURATED = 0.99
+
+
+def _shown_sizes(plan: Any) -> list[int]:
+    """Sizes of the grid up to the first at which every curve's power reaches SATURATED."""
+    curves = [plan.curve.table] + ([plan.conservative.table] if plan.conservative else [])
+    sizes = sorted(int(n) for n in plan.curve.table["n_per_arm"])
+    for n in sizes:
+        if all(float(t.loc[t["n_per_arm"] == n, "power"].iloc[0]) >= SATURATED for t in curves):
+            return [m for m in sizes if m <= n]
+    return sizes
+
+
+def _trimmed(plan: Any) -> Any:
+    """The plan with its curves cut at the sizes shown (for the plot)."""
+    keep = _shown_sizes(plan)
+
+    def cut(curve: Any) -> Any:
+        return replace(curve, table=curve.table[curve.table["n_per_arm"].isin(keep)])
+
+    return replace(plan, curve=cut(plan.curve),
+                   conservative=cut(plan.conservative) if plan.conservative else None)  # fmt: skip
+
+
 def _curve_frame(plan: Any) -> pd.DataFrame:
     t = plan.curve.table[["n_per_arm", "power", "power_ci_low", "power_ci_high"]].copy()
     if plan.conservative is not None:
         k = plan.conservative.table.set_index("n_per_arm")
         for c in ("power", "power_ci_low", "power_ci_high"):
             t[f"cons_{c}"] = t["n_per_arm"].map(k[c])
-    return t
+    return t[t["n_per_arm"].isin(_shown_sizes(plan))].reset_index(drop=True)
 
 
 def _needed_frame(plan: Any) -> pd.DataFrame:
@@ -256,7 +284,11 @@ def _idea_blocks(study: Any, idea: str, opts: PlanningOptions, cmp: Any, setting
                 (
                     "Where it comes from",
                     c.effect_detail
-                    + (" (rests in part on assumptions)" if c.effect_assumption else ""),
+                    + (
+                        " (rests in part on assumptions)"
+                        if c.effect_assumption and "assumed" not in c.effect_detail
+                        else ""
+                    ),
                 ),
                 (
                     "Pooled estimate",
@@ -289,7 +321,7 @@ def _idea_blocks(study: Any, idea: str, opts: PlanningOptions, cmp: Any, setting
             f"Power of a new trial of {label} by participants per arm, at the pooled effect"
             + (" and at the confidence limit nearest no effect" if plan.conservative else "")
             + f": {c.reps} simulated trials per size, exact 95% Monte Carlo bands.",
-            lambda ax: plots.power_curve(plan, ax),
+            lambda ax: plots.power_curve(_trimmed(plan), ax),
             (6.8, 4.0),
             alt=f"power curve of a trial of {label}",
             margins={"left": 0.12, "bottom": 0.14, "right": 0.94},
@@ -336,8 +368,14 @@ def _idea_blocks(study: Any, idea: str, opts: PlanningOptions, cmp: Any, setting
             tuple(pcols),
             notes=(
                 f"Share of {c.reps} simulated trials with p < {opts.alpha:g} (two-sided), "
-                "with its exact (Clopper–Pearson) 95% interval.",
-            ),  # fmt: skip
+                "with its exact (Clopper–Pearson) 95% interval."
+                + (
+                    ""
+                    if len(_shown_sizes(plan)) == len(c.table)
+                    else f" Larger sizes simulated (up to {top} per arm) have power ≥ "
+                    f"{SATURATED:g} and are not shown."
+                ),
+            ),
         )
     )
     settings.used.setdefault("planning", []).append(
@@ -357,7 +395,18 @@ def planning_section(study: Any, settings: Settings, options: Any = True) -> Sec
     _, _, w0 = primary_analysis(study)
     week = float(opts.week if opts.week is not None else w0)
     opts = replace(opts, week=week)
-    ideas, others, cmp = _choose(study, week, opts)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ideas, others, cmp = _choose(study, week, opts)
+        blocks = _blocks(study, ideas, others, cmp, opts, settings, synthetic)
+    notes = list(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
+    return Section("planning", "Planning the next trial",
+                   tuple([*blocks, *warning_bullets(notes)]), synthetic=synthetic,
+                   kind="planning")  # fmt: skip
+
+
+def _blocks(study: Any, ideas: list[str], others: str, cmp: Any, opts: PlanningOptions,
+            settings: Settings, synthetic: bool) -> list[Any]:  # fmt: skip
     blocks: list[Any] = [
         Paragraph(
             "How many runners would the next trial need? Power by simulation of the primary "
@@ -375,6 +424,9 @@ def planning_section(study: Any, settings: Settings, options: Any = True) -> Sec
                 "warning",
             )
         )
+    if isinstance(cmp, AnalysisError):
+        return blocks + [Problem("The comparison of the ideas the planning effect comes from",
+                                 str(cmp))]  # fmt: skip
     if not ideas:
         blocks.append(
             NotApplicable(
@@ -387,5 +439,4 @@ def planning_section(study: Any, settings: Settings, options: Any = True) -> Sec
         blocks.extend(_idea_blocks(study, idea, opts, cmp, settings, synthetic))
     if others:
         blocks.append(Paragraph(others, "muted"))
-    return Section("planning", "Planning the next trial", tuple(blocks), synthetic=synthetic,
-                   kind="planning")  # fmt: skip
+    return blocks

@@ -1,8 +1,9 @@
 """The reports checked as a person would see them.
 
-Four reports — the demo study, one trial, a single-arm cohort and a study of
-published rows only (the shape of the evidence base's report) — are opened
-in headless Chromium at 1280 px: the page never scrolls sideways, no table
+Five reports — the demo study, one trial, a single-arm cohort, a crossover
+and a study of published rows only (the shape of the evidence base's
+report; it and the demo with their planning sections) — are opened in
+headless Chromium at 1280 px: the page never scrolls sideways, no table
 or figure is wider than its column, the console shows no error, every
 section and table is there. The Word document of the demo is opened again
 with python-docx (its tables counted against the HTML's) and converted to
@@ -21,7 +22,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from report_standins import literature_study, one_trial_study, single_arm_study
+from report_standins import crossover_study, literature_study, one_trial_study, single_arm_study
 
 pytestmark = pytest.mark.browser
 
@@ -71,8 +72,11 @@ STUDIES = {
     "demo": demo_study,
     "one-trial": one_trial_study,
     "single-arm": single_arm_study,
+    "crossover": crossover_study,
     "published": literature_study,
 }
+#: The reports built with a planning section (as ``kneestudy demo`` and ``make report`` do).
+PLANNING = {"demo": True, "published": True}
 
 
 def chromium(*args: str, profile: Path, timeout: float = 180) -> subprocess.CompletedProcess:
@@ -101,7 +105,8 @@ def reports(tmp_path_factory):
     def get(name: str) -> tuple:
         if name not in done:
             folder = tmp_path_factory.mktemp(name)
-            out = rep.write(STUDIES[name](), html=folder / "report.html", command="test")
+            out = rep.write(STUDIES[name](), html=folder / "report.html", command="test",
+                            planning=PLANNING.get(name))  # fmt: skip
             done[name] = (name, out["report"], out["html"])
         return done[name]
 
@@ -110,7 +115,7 @@ def reports(tmp_path_factory):
 
 @pytest.fixture(params=list(STUDIES))
 def built(request, reports):
-    """(name, Report, HTML path) of each of the four reports."""
+    """(name, Report, HTML path) of each of the five reports."""
     if CHROMIUM is None:
         pytest.skip("no chromium binary on PATH (make test installs Debian's chromium)")
     return reports(request.param)
@@ -155,6 +160,13 @@ def test_each_report_answers_first(built):
     if name == "single-arm":
         assert not [b for _, b in report.blocks() if b.type == "problem"]
         assert sum(b.type == "not_applicable" for _, b in report.blocks()) == 4
+    if name in PLANNING:
+        assert "planning" in report.section_ids
+        assert any(f.name.endswith("-power-curve") for f in report.figures())
+    if name == "crossover":
+        cohort = report.section("cohort-1")
+        assert any(b.type == "table" and b.key.endswith("-crossover") for b in cohort.blocks)
+        assert not [b for _, b in report.blocks() if b.type == "problem"]
     if name == "published":
         names = [f.name for f in report.figures()]
         assert "evidence-risk-of-bias-traffic-light" in names
