@@ -140,8 +140,15 @@ def peak_for(idea: str, comparator: str | None, weeks, week: float, effect: floa
 
     Secant iterations on ``truth.pain_difference`` (monotone in the peak),
     started from the latent (unbounded) solution; stops below 1e-9 points.
+    The simulator's truth at a week does not depend on the other visit weeks
+    (``tests/test_design/test_effect.py`` checks it), so the truth is
+    computed at baseline and ``week`` only: every call at a week shares the
+    cached truths, whatever visit schedule it was given.
     """
     code = effect_code(idea)
+    if not any(np.isclose(float(w), float(week)) for w in weeks):
+        raise AnalysisError(f"week {week:g} is not a visit week of {list(weeks)}")
+    weeks = (0.0, float(week))
     _, _, r0, _ = truth_row(idea, comparator, weeks, week, {code: 0.0})
     _, _, r1, _ = truth_row(idea, comparator, weeks, week, {code: -1.0})
     slope = float(r0["effect"] - r1["effect"])  # latent difference per point of peak

@@ -62,7 +62,7 @@ from kneestudy.effects.imputation import (
 )
 from kneestudy.effects.mmrm import mmrm
 from kneestudy.effects.responders import responders
-from kneestudy.effects.results import TippingPointResult
+from kneestudy.effects.results import MMRMResult, TippingPointResult
 from kneestudy.effects.tipping import tipping_from
 from kneestudy.errors import AnalysisError
 
@@ -149,6 +149,7 @@ def sensitivity_table(
     thin: int = 10,
     level: float = 0.95,
     approach: str = "bayes",
+    fit: MMRMResult | None = None,
 ) -> SensitivityResult:
     """The primary MMRM estimate beside complete-case, MI, tipping-point and responder analyses.
 
@@ -172,6 +173,9 @@ def sensitivity_table(
         conditional-mean imputation with a jackknife SE (rows "conditional
         mean: J2R", …; ``m`` and ``seed`` then serve the tipping point only,
         which is by MI under MAR with ``approach="bayes"``).
+    fit : MMRMResult, optional
+        ``mmrm(cohort, outcome, level=level)`` already fitted, to reuse as
+        the primary analysis (it must be of this outcome and level).
 
     Returns
     -------
@@ -195,8 +199,13 @@ def sensitivity_table(
     treatments = codes[:-1]
     rows: dict[str, list[dict]] = {t: [] for t in treatments}
     mar = "hypothetical (missing at random)"
+    if fit is not None and (fit.outcome != outcome or fit.level != level):
+        raise AnalysisError(
+            f"the MMRM given is of {fit.outcome!r} at level {fit.level:g}, not {outcome!r} at "
+            f"{level:g}"
+        )
     try:
-        fit = mmrm(cohort, outcome, level=level)
+        fit = fit if fit is not None else mmrm(cohort, outcome, level=level)
         for t in treatments:
             e = fit.at_week(week, t)
             rows[t].append(_row(t, comparator, "primary: MMRM", mar, "MD", estimate=e.estimate,

@@ -104,9 +104,10 @@ def cohort_analyses(
         if extended:
             out.update(
                 _design_analyses(
-                    cohort, outcome, out["week"], frozenset(skip), imputations, imputation_seed
+                    cohort, outcome, out["week"], frozenset(skip), imputations, imputation_seed,
+                    out.get("mmrm"),
                 )
-            )
+            )  # fmt: skip
     notes = [f"{w.category.__name__}: {w.message}" for w in caught]
     out["warnings"] = list(dict.fromkeys(notes))
     return out
@@ -124,7 +125,7 @@ def missing_at_week(cohort: Any, outcome: str, week: float) -> dict[str, int]:
 
 
 def _design_analyses(
-    cohort: Any, outcome: str, week: float, skip: frozenset[str], m: int, seed: int
+    cohort: Any, outcome: str, week: float, skip: frozenset[str], m: int, seed: int, fit: Any
 ) -> dict[str, Any]:
     from kneestudy import effects
     from kneestudy.report.applicability import claim_arms
@@ -134,8 +135,10 @@ def _design_analyses(
     if has and "sensitivity" not in skip:
         out["missing_at_week"] = missing_at_week(cohort, outcome, week)
         if sum(out["missing_at_week"].values()):
+            # the primary MMRM is the one fitted above (an error there is the table's row)
+            reuse = fit if hasattr(fit, "at_week") else None
             out["sensitivity"] = run(effects.sensitivity_table, cohort, outcome, week, m=m,
-                                     seed=seed, approach="condmean")  # fmt: skip
+                                     seed=seed, approach="condmean", fit=reuse)  # fmt: skip
     if cohort.manifest.design == "crossover" and has:
         out["crossover"] = run(effects.crossover, cohort, outcome=outcome)
     arms = claim_arms(cohort)

@@ -61,7 +61,7 @@ from kneestudy.report.settings import Settings
 __all__ = ["REPORT_GRID", "PlanningOptions", "n_for_power", "planning_options", "planning_section"]
 
 #: Sample sizes per arm the report simulates.
-REPORT_GRID: tuple[int, ...] = (10, 20, 30, 40, 50, 60, 80, 100, 125, 150, 200, 300, 400, 500)
+REPORT_GRID: tuple[int, ...] = (10, 20, 30, 40, 50, 60, 80, 100, 125, 150, 200, 250, 300)
 
 
 @dataclass(frozen=True)

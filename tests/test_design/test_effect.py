@@ -182,3 +182,13 @@ def test_carry_is_the_identity_at_the_same_week_and_refuses_the_unreachable():
     assert eff.carry("orthotics", None, 12, 12, -2.19) == -2.19
     with pytest.raises(AnalysisError):
         eff.carry("orthotics", None, 6, 12, -8.0)
+
+
+@pytest.mark.parametrize("idea", list(ks.IDEAS))
+def test_truth_at_a_week_does_not_depend_on_the_other_visits(idea):
+    """What lets peak_for and carry compute the truth at (0, week) only."""
+    code = eff.effect_code(idea)
+    full = eff.truth_row(idea, None, (0, 2, 4, 6, 12, 26), 12, {code: -1.3})[2]
+    two = eff.truth_row(idea, None, (0, 12), 12, {code: -1.3})[2]
+    for col in ("pain_difference", "recovered_difference", "effect"):
+        assert full[col] == two[col]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import kneestudy as ks
@@ -88,3 +89,12 @@ def test_conditional_mean_rows_are_the_jackknife_estimator(ice):
 def test_unknown_approach_is_refused(ice):
     with pytest.raises(AnalysisError, match="approach must be one of"):
         ks.effects.sensitivity_table(ice, m=5, approach="hot-deck")
+
+
+def test_a_fitted_primary_mmrm_is_reused_as_is(ice):
+    fit = ks.effects.mmrm(ice, "pain")
+    a = ks.effects.sensitivity_table(ice, week=12, m=5, seed=1, approach="condmean", fit=fit)
+    b = ks.effects.sensitivity_table(ice, week=12, m=5, seed=1, approach="condmean")
+    pd.testing.assert_frame_equal(a.table, b.table)
+    with pytest.raises(AnalysisError, match="the MMRM given is of 'pain' at level 0.9"):
+        ks.effects.sensitivity_table(ice, week=12, m=5, fit=ks.effects.mmrm(ice, level=0.9))
