@@ -252,10 +252,10 @@ def sensitivity(v: CohortView, settings: Settings) -> list[Any]:
         cols = (
             Column("label", "Analysis", style="text"),
             Column("assumption", "What is assumed about the people who withdrew", style="text"),
-            Column("md_estimate", f"Difference ({fmt_ci(settings)})", unit="points",
+            Column("md_estimate", f"Difference ({_ci_label(settings)})", unit="points",
                    style="estimate_ci", digits=1,
                    fields=("md_estimate", "md_ci_low", "md_ci_high"), missing=""),
-            Column("rr_estimate", f"Risk ratio of responding ({fmt_ci(settings)})",
+            Column("rr_estimate", f"Risk ratio of responding ({_ci_label(settings)})",
                    style="estimate_ci", digits=2,
                    fields=("rr_estimate", "rr_ci_low", "rr_ci_high"), missing=""),
             Column("p_value", "p", style="p", missing=""),
@@ -288,7 +288,7 @@ def sensitivity(v: CohortView, settings: Settings) -> list[Any]:
     return out
 
 
-def fmt_ci(settings: Settings) -> str:
+def _ci_label(settings: Settings) -> str:
     return f"{100 * settings.level:g}% CI"
 
 
