@@ -97,6 +97,7 @@ def install_fakes(monkeypatch, *, fail_ancova_for: str | None = None) -> None:
                 {
                     "participant_id": pid,
                     "arm": g["arm"].iloc[0],
+                    "intervention": g["intervention"].iloc[0],
                     "time_weeks": float(hit["week"].iloc[0]) if len(hit) else last,
                     "observed": bool(len(hit)),
                 }

@@ -1,9 +1,13 @@
 """The ``kneestudy`` command line.
 
 Subcommands live in modules of this package, each with ``add_parser(sub)``
-(cheap: no heavy imports) and ``run(args) -> int``. Exit codes: 0 success,
-1 the data failed validation, 2 usage or I/O error. Bad data never shows a
-traceback: kneestudy's own errors become a readable message and an exit code.
+(cheap: no heavy imports) and ``run(args) -> int``; a new command is a module
+named in :data:`SUBCOMMANDS`. Exit codes: 0 success, 1 the data failed
+validation, 2 usage or I/O error. Bad data never shows a traceback:
+kneestudy's own errors become a readable message and an exit code. Warnings
+raised while a command runs never reach stderr as such: what a user should
+know is printed as ``kneestudy: note: ...``
+(:func:`kneestudy.errors.notes_from_warnings`).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import warnings
 from collections.abc import Sequence
 
 from kneestudy import __version__
@@ -24,6 +29,7 @@ EXIT_USAGE = 2
 #: Subcommand modules, in the order ``--help`` lists them.
 SUBCOMMANDS: tuple[str, ...] = (
     "validate",
+    "imports",
     "simulate",
     "analyze",
     "power",
@@ -63,13 +69,24 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit code (also used by ``python -m kneestudy``)."""
-    from kneestudy.errors import KneestudyError, ReadError, ValidationError
-
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "run", None):
         parser.print_help()
         return EXIT_USAGE
+    from kneestudy.errors import notes_from_warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        code = _run(args)
+    for text in notes_from_warnings(caught):
+        print(f"kneestudy: note: {text}", file=sys.stderr)
+    return code
+
+
+def _run(args: argparse.Namespace) -> int:
+    from kneestudy.errors import KneestudyError, ReadError, ValidationError
+
     try:
         return int(args.run(args))
     except ValidationError as exc:

@@ -7,26 +7,35 @@ from pathlib import Path
 from typing import Any
 
 
-def load_any(path: str | Path) -> Any:
+def load_any(
+    path: str | Path, quarantine: str | Path | None = None, max_failures: int | None = 1000
+) -> Any:
     """The Study in ``path`` (study.toml) or a Study of the one cohort (cohort.toml).
 
-    Prints an error and returns None when the folder holds neither. Invalid data
-    raise :class:`~kneestudy.errors.ValidationError` (exit code 1).
+    With ``quarantine`` (a folder), invalid rows are set aside there and the
+    valid ones loaded; failures no row carries still raise. Prints an error and
+    returns None when the folder holds neither manifest. Invalid data raise
+    :class:`~kneestudy.errors.ValidationError` (exit code 1).
     """
     from kneestudy.ingest import load_cohort, load_study
     from kneestudy.ingest.model import Study
 
     folder = Path(path)
+    on_invalid = "quarantine" if quarantine is not None else "raise"
     if (folder / "study.toml").is_file():
-        return load_study(folder)
+        return load_study(
+            folder, on_invalid=on_invalid, quarantine_dir=quarantine, max_failures=max_failures
+        )
     if (folder / "cohort.toml").is_file():
-        cohort = load_cohort(folder)
+        cohort = load_cohort(
+            folder, on_invalid=on_invalid, quarantine_dir=quarantine, max_failures=max_failures
+        )
         return Study(
             study_id=cohort.cohort_id,
             title=cohort.title,
             cohorts=[cohort],
             path=folder,
-            report=None,
+            report=cohort.report,
         )
     print(
         f"kneestudy: error: {folder}: no study.toml or cohort.toml found "
@@ -34,3 +43,10 @@ def load_any(path: str | Path) -> Any:
         file=sys.stderr,
     )
     return None
+
+
+def set_aside(study: Any) -> int:
+    """Rows set aside by validation (0 when everything was valid)."""
+    rep = getattr(study, "report", None)
+    rows = getattr(rep, "rows", None)
+    return int(rows["invalid"].sum()) if rows is not None and len(rows) else 0

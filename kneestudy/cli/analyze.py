@@ -7,6 +7,8 @@ import json
 import sys
 from typing import Any
 
+from kneestudy.cli._options import path_arg, week
+
 
 def add_parser(sub) -> None:
     p = sub.add_parser(
@@ -17,11 +19,13 @@ def add_parser(sub) -> None:
         "time to pain-free (Kaplan–Meier, log-rank, Cox, RMST), baseline balance and "
         "adverse events. Numbers in JSON are at full precision.",
     )
-    p.add_argument("path", metavar="STUDY_DIR", help="study folder (or a cohort folder)")
+    p.add_argument(
+        "path", metavar="STUDY_DIR", type=path_arg, help="study folder (or a cohort folder)"
+    )
     p.add_argument("--json", action="store_true", help="print every result as JSON")
     p.add_argument("--outcome", default="pain", choices=("pain", "akps"))
     p.add_argument(
-        "--week", type=float, default=None, help="week of the effects (default: primary week)"
+        "--week", type=week, default=None, help="week of the effects (default: primary week)"
     )
     p.set_defaults(run=run)
 
@@ -80,9 +84,14 @@ def collect(study: Any, outcome: str = "pain", week: float | None = None) -> dic
 
 def run(args: argparse.Namespace) -> int:
     from kneestudy.cli._load import load_any
+    from kneestudy.cli._options import check_week
 
     study = load_any(args.path)
     if study is None:
+        return 2
+    problem = check_week(study, args.week)
+    if problem is not None:
+        print(f"kneestudy analyze: error: {problem}", file=sys.stderr)
         return 2
     result = collect(study, outcome=args.outcome, week=args.week)
     if args.json:

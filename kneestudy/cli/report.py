@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from kneestudy.cli._options import max_failures, path_arg, week
+
 #: File suffix -> report format.
 SUFFIXES = {".html": "html", ".htm": "html", ".docx": "docx"}
 FORMATS = ("html", "docx")
@@ -26,6 +28,7 @@ def add_output_options(p: argparse.ArgumentParser, *, default: str | None = None
         action="append",
         required=default is None,
         metavar="FILE",
+        type=path_arg,
         help="file to write: .html (self-contained report) or .docx (Word); may be given "
         "more than once" + (f" (default {default})" if default else ""),
     )
@@ -39,6 +42,7 @@ def add_output_options(p: argparse.ArgumentParser, *, default: str | None = None
         "--figures",
         metavar="DIR",
         default=None,
+        type=path_arg,
         help="also write every figure as DIR/<name>.svg and DIR/<name>.png (300 dpi)",
     )
 
@@ -78,13 +82,30 @@ def add_parser(sub) -> None:
         help="write the report of a study folder (HTML or Word)",
         description="Validate and analyse a study folder (study.toml) or a single cohort "
         "folder and write its report: one self-contained HTML file and/or a Word document, "
-        "and optionally every figure as SVG and PNG. Exit 1 when the data fail validation.",
+        "and optionally every figure as SVG and PNG. Exit 1 when the data fail validation "
+        "(with --quarantine, invalid rows are set aside and the report is written).",
     )
-    p.add_argument("path", metavar="STUDY_DIR", help="study folder (or a cohort folder)")
+    p.add_argument(
+        "path", metavar="STUDY_DIR", type=path_arg, help="study folder (or a cohort folder)"
+    )
     add_output_options(p)
     p.add_argument("--outcome", default="pain", choices=("pain", "akps"))
     p.add_argument(
-        "--week", type=float, default=None, help="week of the effects (default: primary week)"
+        "--week", type=week, default=None, help="week of the effects (default: primary week)"
+    )
+    p.add_argument(
+        "--quarantine",
+        metavar="DIR",
+        type=path_arg,
+        help="set invalid rows aside in DIR (as read, with their reasons) and report on the "
+        "valid ones",
+    )
+    p.add_argument(
+        "--max-failures",
+        type=max_failures,
+        default=1000,
+        metavar="N",
+        help="failures listed per file, column and rule (default 1000)",
     )
     p.add_argument(
         "--planning",
@@ -160,7 +181,8 @@ def write_outputs(study: Any, plan: dict[str, Any], *, label: str, **options: An
 
 
 def run(args: argparse.Namespace) -> int:
-    from kneestudy.cli._load import load_any
+    from kneestudy.cli._load import load_any, set_aside
+    from kneestudy.cli._options import check_week
 
     plan = output_plan(args)
     if plan is None:
@@ -170,8 +192,12 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         _usage(str(exc))
         return 2
-    study = load_any(args.path)
+    study = load_any(args.path, quarantine=args.quarantine, max_failures=args.max_failures)
     if study is None:
+        return 2
+    problem = check_week(study, args.week)
+    if problem is not None:
+        print(f"kneestudy report: error: {problem}", file=sys.stderr)
         return 2
     command = command_line(
         "report",
@@ -180,8 +206,12 @@ def run(args: argparse.Namespace) -> int:
         "--outcome",
         args.outcome,
         *(("--week", f"{args.week:g}") if args.week is not None else ()),
+        *(("--quarantine", args.quarantine) if args.quarantine else ()),
         *(w for v in args.planning or () for w in ("--planning", None if v == "auto" else v)),
     )
     write_outputs(study, plan, label="report", outcome=args.outcome, week=args.week,
                   command=command, planning=planning)  # fmt: skip
+    n = set_aside(study)
+    if n:
+        print(f"{n} invalid rows set aside in {args.quarantine}; the report covers the valid ones")
     return 0

@@ -1,9 +1,11 @@
-"""``kneestudy validate PATH [--json] [--quarantine DIR]``."""
+"""``kneestudy validate PATH [--json] [--quarantine DIR] [--max-failures N]``."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+
+from kneestudy.cli._options import max_failures, path_arg
 
 
 def add_parser(sub) -> None:
@@ -13,12 +15,23 @@ def add_parser(sub) -> None:
         description="Validate a cohort folder (cohort.toml) or a study folder (study.toml). "
         "Exit 0 when valid, 1 when the data fail validation, 2 on usage or I/O errors.",
     )
-    p.add_argument("path", help="cohort or study folder")
+    p.add_argument("path", type=path_arg, help="cohort or study folder")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument(
         "--quarantine",
         metavar="DIR",
-        help="load a cohort keeping valid rows; write invalid rows with their reasons to DIR",
+        type=path_arg,
+        help="keep the valid rows; write the invalid ones, as read and with their reasons, "
+        "to DIR (a study's cohorts go to DIR/cohorts/<cohort>/, its literature to "
+        "DIR/literature/)",
+    )
+    p.add_argument(
+        "--max-failures",
+        type=max_failures,
+        default=1000,
+        metavar="N",
+        help="failures listed per file, column and rule (default 1000; every failure is "
+        "counted, and quarantine holds every rejected row)",
     )
     p.set_defaults(run=run)
 
@@ -27,24 +40,39 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from kneestudy.errors import ValidationError
-    from kneestudy.ingest import load_cohort, validate
+    from kneestudy.ingest import load_cohort, load_study, validate
 
     path = Path(args.path)
     if not path.exists():
         print(f"kneestudy: error: {path}: no such file or folder", file=sys.stderr)
         return 2
+    quarantined = False
     if args.quarantine:
-        if (path / "study.toml").is_file():
-            print("kneestudy: error: --quarantine takes a cohort folder", file=sys.stderr)
-            return 2
+        study = (path / "study.toml").is_file()
+        loader = load_study if study else load_cohort
         try:
-            cohort = load_cohort(path, on_invalid="quarantine", quarantine_dir=args.quarantine)
-            report = cohort.report
+            loaded = loader(
+                path,
+                on_invalid="quarantine",
+                quarantine_dir=args.quarantine,
+                max_failures=args.max_failures,
+            )
+            report = loaded.report
+            quarantined = not report.ok
         except ValidationError as exc:
             report = exc.report
     else:
-        report = validate(path)
-    print(report.to_json() if args.json else report)
-    if args.quarantine and not report.ok and not args.json:
-        print(f"\ninvalid rows written to {args.quarantine}")
+        report = validate(path, max_failures=args.max_failures)
+    if args.json:
+        print(report.to_json(indent=1))
+    else:
+        print(report)
+        if quarantined:
+            n = int(report.rows["invalid"].sum())
+            print(f"\n{n} invalid rows written to {args.quarantine}")
+        elif args.quarantine and not report.ok:
+            print(
+                "\nnothing was quarantined: some failures belong to no row (manifest, "
+                "unreadable file, missing column); fix those first"
+            )
     return 0 if report.ok else 1

@@ -1,16 +1,17 @@
 """Data shipped with kneestudy: the demo study and an example cohort.
 
-:func:`demo_study` loads the embedded study folder (eight synthetic trials
-covering all eight ideas, plus published contrasts and arm summaries with
-their citations); it is the default data of ``kneestudy demo`` and of the
-notebooks. The folder is rebuilt by ``python -m kneestudy.datasets.build``.
+:func:`demo_study` loads the embedded study folder, synthetic throughout
+(nine simulated trials covering all eight ideas, one of them a crossover, and
+literature tables that summarise further simulated trials); it is the default
+data of ``kneestudy demo`` and of the notebooks. The published trials are in
+:func:`evidence`, never mixed with the demo. The folder is rebuilt by ``python -m kneestudy.datasets.build``.
 
 Examples
 --------
 >>> import kneestudy as ks
 >>> study = ks.datasets.demo_study()
 >>> len(study.cohorts), all(c.is_synthetic for c in study.cohorts)
-(8, True)
+(9, True)
 >>> ks.datasets.demo_study_path().name
 'demo_study'
 """
@@ -85,10 +86,13 @@ def demo_study() -> Study:
     Study
         ``.cohorts``: synthetic trials (``manifest.source == "synthetic"``, the
         seed in ``manifest.seed``) of glute strengthening (3 arms), taping (3
-        arms), orthotics (3 arms, to week 52), glucosamine, and smaller trials
-        of stretching, balance training, running form and a knee brace;
-        ``.contrasts`` and ``.arm_summaries``: published figures, each row
-        citing its ``source``.
+        arms), orthotics (3 arms, to week 52), glucosamine, smaller trials of
+        stretching, balance training, running form and a knee brace, and a
+        crossover of brace settings (``design = "crossover"``);
+        ``.contrasts`` and ``.arm_summaries``: synthetic too (``source =
+        "synthetic"``), each row summarising a further simulated trial (see
+        :mod:`kneestudy.datasets.literature`). Not evidence about runner's
+        knee: the published trials are in :func:`evidence`.
     """
     from kneestudy.ingest import load_study
 

@@ -1,29 +1,44 @@
 """Rebuild the demo study folder deterministically.
 
 Run ``python -m kneestudy.datasets.build [OUT]`` (default: the package's
-``datasets/data/demo_study``). The study holds synthetic trials drawn by
-:func:`kneestudy.simulate.cohort` with fixed seeds (``source = "synthetic"``
-in each ``cohort.toml``) and the published figures of
-:mod:`kneestudy.datasets.literature` (each row citing its source). The same
-code gives the same files, byte for byte; a test checks the committed folder
-against a fresh rebuild.
+``datasets/data/demo_study``). Everything in the demo study is synthetic:
+trials drawn by :func:`kneestudy.simulate.cohort` (and the brace crossover by
+:func:`kneestudy.simulate.crossover`) with fixed seeds (``source =
+"synthetic"`` in each ``cohort.toml``), and literature tables that summarise
+further simulated trials (:mod:`kneestudy.datasets.literature`, ``source =
+"synthetic"``). Published figures are never mixed in: they live in the
+evidence base (:func:`kneestudy.datasets.evidence`). The same code gives the
+same files, byte for byte; a test checks the committed folder against a fresh
+rebuild.
 
 Under the network node mapping (an arm's first idea part, else
 ``quadriceps_strengthening`` if present, else ``control``) the trials connect
 all eight ideas to ``control``:
 
-====================  =========================================================
-cohort                arms
-====================  =========================================================
-demo-glute            glute + quadriceps strengthening / quadriceps / usual care
-demo-taping           tape + quadriceps / sham tape + quadriceps / quadriceps
-demo-orthotics        orthoses / flat inserts / wait and see (to week 52)
-demo-glucosamine      glucosamine / placebo
-demo-stretching       stretching / usual care (small)
-demo-balance          balance + quadriceps / quadriceps (small)
-demo-running-form     gait retraining / wait and see (small, high risk of bias)
-demo-knee-brace       brace + physical therapy / physical therapy (small)
-====================  =========================================================
+=========================  ======================================================
+cohort                     arms
+=========================  ======================================================
+demo-glute                 glute + quadriceps strengthening / quadriceps / usual care
+demo-taping                tape + quadriceps / sham tape + quadriceps / quadriceps
+demo-orthotics             orthoses / flat inserts / wait and see (to week 52)
+demo-glucosamine           glucosamine / placebo
+demo-stretching            stretching / usual care (small)
+demo-balance               balance + quadriceps / quadriceps (small)
+demo-running-form          gait retraining / wait and see (small, high risk of bias)
+demo-knee-brace            brace + physical therapy / physical therapy (small)
+demo-knee-brace-crossover  brace with medial v lateral pull, within person (crossover)
+=========================  ======================================================
+
+Sizes: the four first ideas' trials are large enough for their main
+contrasts (ANCOVA of pain at week 12: an SE of about 0.3 points for 80 per
+arm, 0.15 in the glute trial's 300 per arm); the other ideas come as smaller trials,
+as in the literature. The glute trial is sized for the squat-test claim: with
+the simulator's (assumed) squat-test modification — the glute effect four
+times as large when the test fails — the interaction test at week 12
+(``ks.effects.subgroup(cohort, by="squat_test", treatment=hip + knee)``,
+ANCOVA, two-sided 5%) has the power :data:`SQUAT_POWER` says, by simulation
+of 2,000 trials of this design (``tests/test_datasets/test_demo_power.py``
+checks it).
 """
 
 from __future__ import annotations
@@ -39,17 +54,20 @@ from kneestudy.ingest.model import Study
 __all__ = ["COHORTS", "STUDY_ID", "build_study", "main", "readme", "write_demo_study"]
 
 STUDY_ID = "kneestudy-demo"
-TITLE = "kneestudy demo: eight ideas for runner's knee (synthetic trials and published figures)"
+TITLE = "kneestudy demo: eight ideas for runner's knee (synthetic trials, synthetic literature)"
 
 _QUAD = "quadriceps_strengthening"
+_GLUTE = f"glute_strengthening+{_QUAD}"
+_WEEKS_52 = (0, 2, 4, 6, 12, 26, 52)
+_WEEKS_12 = (0, 2, 4, 6, 12)
 #: cohort_id -> keyword arguments of :func:`kneestudy.simulate.cohort` (and a title).
 COHORTS: dict[str, dict] = {
     "demo-glute": dict(
         idea="glute_strengthening",
-        arms=[f"glute_strengthening+{_QUAD}", _QUAD, "usual_care"],
-        n=180,
+        arms=[_GLUTE, _QUAD, "usual_care"],
+        n=900,
         seed=20250101,
-        weeks=(0, 2, 4, 6, 12, 26, 52),
+        weeks=_WEEKS_52,
         risk_of_bias="low",
         title="Hip and knee vs knee exercise vs usual care (synthetic)",
     ),
@@ -57,9 +75,9 @@ COHORTS: dict[str, dict] = {
         idea="taping",
         arms=[f"taping+{_QUAD}", f"sham+{_QUAD}", _QUAD],
         comparator=f"sham+{_QUAD}",
-        n=150,
+        n=240,
         seed=20250102,
-        weeks=(0, 2, 4, 6, 12),
+        weeks=_WEEKS_12,
         risk_of_bias="some_concerns",
         title="Tape + exercise vs placebo tape + exercise vs exercise (synthetic)",
     ),
@@ -67,15 +85,15 @@ COHORTS: dict[str, dict] = {
         idea="orthotics",
         arms=["orthotics", "flat_insert", "wait_and_see"],
         comparator="flat_insert",
-        n=180,
+        n=240,
         seed=20250103,
-        weeks=(0, 2, 4, 6, 12, 26, 52),
+        weeks=_WEEKS_52,
         risk_of_bias="low",
         title="Foot orthoses vs flat inserts vs wait and see (synthetic)",
     ),
     "demo-glucosamine": dict(
         idea="glucosamine",
-        n=120,
+        n=200,
         seed=20250104,
         weeks=(0, 4, 8, 12, 24),
         risk_of_bias="low",
@@ -83,50 +101,60 @@ COHORTS: dict[str, dict] = {
     ),
     "demo-stretching": dict(
         idea="stretching",
-        n=60,
+        n=80,
         seed=20250105,
-        weeks=(0, 2, 4, 6, 12),
+        weeks=_WEEKS_12,
         risk_of_bias="some_concerns",
         title="Stretching programme vs usual care (synthetic, small)",
     ),
     "demo-balance": dict(
         idea="balance_training",
         arms=[f"balance_training+{_QUAD}", _QUAD],
-        n=60,
+        n=80,
         seed=20250106,
-        weeks=(0, 2, 4, 6, 12),
+        weeks=_WEEKS_12,
         risk_of_bias="some_concerns",
         title="Balance training added to knee exercise vs knee exercise (synthetic, small)",
     ),
     "demo-running-form": dict(
         idea="running_form",
-        n=40,
+        n=60,
         seed=20250107,
-        weeks=(0, 2, 4, 6, 12),
+        weeks=_WEEKS_12,
         risk_of_bias="high",
         title="Gait retraining vs wait and see (synthetic, small)",
     ),
     "demo-knee-brace": dict(
         idea="knee_brace",
         arms=["knee_brace+physical_therapy", "physical_therapy"],
-        n=80,
+        n=100,
         seed=20250108,
         weeks=(0, 2, 6, 12, 52),
         risk_of_bias="some_concerns",
         title="Knee brace + physical therapy vs physical therapy (synthetic, small)",
     ),
 }
+#: cohort_id -> keyword arguments of :func:`kneestudy.simulate.crossover`.
+CROSSOVERS: dict[str, dict] = {
+    "demo-knee-brace-crossover": dict(n=40, seed=20250109, period_weeks=1.0),
+}
+
+#: Power of the demo glute trial's squat-test interaction test (week 12, ANCOVA,
+#: two-sided 5%), by simulation of 2,000 trials of its design with the
+#: simulator's parameters: treatment hip + knee exercise v knee exercise, and v
+#: usual care. Monte-Carlo SE about 0.009.
+SQUAT_POWER: dict[str, float] = {_QUAD: 0.8405, "usual_care": 0.8195}
 
 
 def build_study() -> Study:
     """The demo study in memory (simulated cohorts with their truth, literature tables)."""
     from kneestudy.datasets.literature import arm_summaries, contrasts
-    from kneestudy.simulate import cohort
+    from kneestudy.simulate import cohort, crossover
 
-    cohorts = []
-    for cohort_id, spec in COHORTS.items():
-        kwargs = dict(spec)
-        cohorts.append(cohort(cohort_id=cohort_id, **kwargs))
+    cohorts = [cohort(cohort_id=cohort_id, **dict(spec)) for cohort_id, spec in COHORTS.items()]
+    cohorts += [
+        crossover(cohort_id=cohort_id, **dict(spec)) for cohort_id, spec in CROSSOVERS.items()
+    ]
     return Study(
         study_id=STUDY_ID,
         title=TITLE,
@@ -135,11 +163,13 @@ def build_study() -> Study:
         contrasts=contrasts(),
         metadata={
             "description": (
-                "Synthetic trials (source = synthetic, seeds in each cohort.toml) drawn by "
-                "kneestudy.simulate, and published contrasts and arm summaries with their "
-                "citations in literature/. Rebuilt by python -m kneestudy.datasets.build."
+                "Synthetic throughout: trials drawn by kneestudy.simulate (source = synthetic, "
+                "seeds in each cohort.toml), and literature tables that summarise further "
+                "simulated trials (source = synthetic, seeds in note). Not evidence about "
+                "runner's knee: the published trials are in kneestudy.datasets.evidence(). "
+                "Rebuilt by python -m kneestudy.datasets.build."
             ),
-            "source": "synthetic cohorts; published literature tables",
+            "source": "synthetic",
         },
     )
 
@@ -165,44 +195,60 @@ def write_demo_study(out: str | Path | None = None) -> Path:
 
 
 def readme(study: Study) -> str:
-    """The folder's README: what is synthetic, what is published, and how it was made."""
+    """The folder's README: everything is synthetic, and how it was made."""
     lines = [
         f"# {study.title}",
         "",
         "This folder is generated by `python -m kneestudy.datasets.build`; do not edit it by hand.",
+        "Everything here is synthetic: these are not real patients and not published figures. "
+        "The published trials are in the evidence base, `kneestudy.datasets.evidence()`.",
         "",
         "## Synthetic trials (`cohorts/`)",
         "",
-        "Simulated by `kneestudy.simulate.cohort` (every parameter and its source: "
-        '`kneestudy.simulate.parameters`). Each `cohort.toml` says `source = "synthetic"` '
-        "and records its seed. These are not real patients.",
+        "Simulated by `kneestudy.simulate.cohort` and, for the brace crossover, "
+        "`kneestudy.simulate.crossover` (every parameter, with its source or marked as an "
+        "assumption: `kneestudy.simulate.parameter_table()`). Each `cohort.toml` says "
+        '`source = "synthetic"` and records its seed.',
         "",
-        "| cohort | arms | n | seed | visit weeks | risk of bias |",
-        "|---|---|---|---|---|---|",
+        "| cohort | design | arms | n | seed | visit weeks | risk of bias |",
+        "|---|---|---|---|---|---|---|",
     ]
     for c in study.cohorts:
-        arms = " / ".join(f"`{a}`" for a in c.truth["arms"]) if c.truth else ""
+        if c.manifest.design == "crossover":
+            arms = " / ".join(f"`{k}`" for k in c.manifest.codes)
+        else:
+            arms = " / ".join(f"`{a}`" for a in (c.truth or {}).get("arms", []))
         weeks = ", ".join(f"{w:g}" for w in c.manifest.visit_weeks)
         lines.append(
-            f"| {c.cohort_id} | {arms} | {len(c.participants)} | {c.manifest.seed} | {weeks} "
-            f"| {c.manifest.risk_of_bias} |"
+            f"| {c.cohort_id} | {c.manifest.design} | {arms} | {len(c.participants)} "
+            f"| {c.manifest.seed} | {weeks} | {c.manifest.risk_of_bias} |"
         )
+    from kneestudy.simulate.parameters import value
+
+    q = SQUAT_POWER
+    ratio = value("effect.glute_strengthening.squat_fail_ratio")
     lines += [
         "",
-        "## Published figures (`literature/`)",
+        "The glute trial is sized for the squat-test claim (an assumption of the simulator: "
+        f"the glute effect {ratio:g} times as large when the test fails): the interaction test at "
+        f"week 12 has power {q[_QUAD]:.2f} for hip + knee v knee exercise and "
+        f"{q['usual_care']:.2f} v usual care (2,000 simulated trials of this design).",
         "",
-        "`contrasts.csv` and `arm_summaries.csv` hold published figures, each row citing its "
-        "`source`; standard errors come from 95% CIs as (upper - lower) / 3.92 (log scale for "
-        "ratios). Assumptions (weeks, coded comparators, assumed SDs) are stated in `note`. "
-        "Glucosamine rows come from knee osteoarthritis (`population`).",
+        "## Synthetic literature (`literature/`)",
         "",
-        "| study | treatment | comparator | outcome | measure | source |",
-        "|---|---|---|---|---|---|",
+        "`contrasts.csv` and `arm_summaries.csv` stand in for published figures: each row "
+        "summarises a further simulated trial (`source = synthetic`; the call and seed in "
+        "`note`), computed from its observed data as a trial report would "
+        "(`kneestudy.datasets.literature`). The row with population `knee osteoarthritis` is "
+        "a label only, to exercise the indirectness rule.",
+        "",
+        "| study | treatment | comparator | outcome | week | measure | n |",
+        "|---|---|---|---|---|---|---|",
     ]
     for r in study.contrasts.itertuples():
         lines.append(
-            f"| {r.study_id} | `{r.treatment}` | `{r.comparator}` | {r.outcome} | {r.measure} "
-            f"| {r.source} |"
+            f"| {r.study_id} | `{r.treatment}` | `{r.comparator}` | {r.outcome} | {r.week:g} "
+            f"| {r.measure} | {r.n_treatment} + {r.n_comparator} |"
         )
     return "\n".join(lines) + "\n"
 

@@ -286,11 +286,16 @@ def build_tables(trials: dict[str, dict[str, Any]]) -> dict[str, pd.DataFrame]:
 
 
 def _codes(trials: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Declared codes of every trial, for study.toml: ``label``, or ``{label, idea}``."""
     codes: dict[str, Any] = {}
     for trial in trials.values():
         for code, spec in (trial.get("codes") or {}).items():
-            label = spec.get("label", code) if isinstance(spec, dict) else str(spec)
-            codes.setdefault(code, label)
+            if isinstance(spec, dict):
+                label = str(spec.get("label", code))
+                idea = str(spec.get("idea") or "")
+                codes.setdefault(code, {"label": label, "idea": idea} if idea else label)
+            else:
+                codes.setdefault(code, str(spec))
     return dict(sorted(codes.items()))
 
 

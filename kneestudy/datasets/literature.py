@@ -1,195 +1,292 @@
-"""Published figures of the demo study: contrasts and arm summaries.
+"""Synthetic literature of the demo study: arm summaries and contrasts of simulated trials.
 
-Every row is a published figure (``source`` holds the citation); nothing here
-is simulated. Contrasts are converted to an estimate and a standard error:
+The demo study is synthetic throughout and is never mixed with published
+figures (those live in the evidence base, :func:`kneestudy.datasets.evidence`).
+Its ``literature/`` tables stand in for published figures so that the demo
+still exercises the study-level path (trials known only by their summaries):
+each row summarises a further trial simulated by
+:func:`kneestudy.simulate.cohort` with a fixed seed (:data:`TRIALS`), and says
+``source = "synthetic"`` and the seed in ``note``.
 
-* mean differences from a 95% CI: ``se = (upper - lower) / 3.92``
-  (``3.92 = 2 * 1.95996...``; the published two-decimal rounding makes the
-  exact quantile immaterial);
-* ratios on the log scale: ``estimate = log(ratio)``,
-  ``se = (log(upper) - log(lower)) / 3.92``;
-* Clegg 2006 (GAIT) gives response rates (60.1% placebo, 3.9 points higher on
-  glucosamine) and P = 0.30 but no CI: ``log RR = log(64.0 / 60.1)`` and
-  ``se = |log RR| / z`` with ``z = Phi^-1(1 - 0.30 / 2)`` (a test-based
-  standard error; approximate, said in ``note``).
+What a trial report would give is computed from the simulated trial's
+observed data (complete cases at the week; nobody is imputed):
 
-Where the evidence summary gives no follow-up week, the week used is stated in
-``note`` as an assumption. Figures left out, and why: Clijsen 2014 (Hedges' g
-1.18 without a CI or SE), Collins 2008 at 52 weeks ("no difference", no
-estimate) and its adverse-event RR 1.87 (no CI), Petersen 2016, Lee 2021,
-Foroughi 2019 and Motealleh 2019 (direction only), Dolak 2011 (arm sizes are
-not in the evidence summary), the Roper 2016 control arm (no figures).
+* arm summaries: ``n``, mean and SD (``ddof = 1``) of pain and AKPS at
+  baseline and at the reported week, and ``events`` (GRC >= 6) of recovered;
+* contrasts, treatment minus comparator:
+
+  - ``MD``: difference of arm means, ``se = sqrt(s1^2 / n1 + s2^2 / n2)``;
+  - ``SMD``: Hedges' g, ``g = J (m1 - m2) / s_p`` with the exact
+    ``J = Gamma(m / 2) / (sqrt(m / 2) Gamma((m - 1) / 2))``, ``m = n1 + n2 -
+    2``, and ``v = 1 / n1 + 1 / n2 + g^2 / (2 (n1 + n2))`` (Hedges 1981, J
+    Educ Stat 6:107; metafor's ``escalc("SMD")``, as
+    :func:`kneestudy.effects.escalc`);
+  - ``logRR`` and ``logOR`` of recovered: ``log(p1 / p2)`` with ``se =
+    sqrt(1/a - 1/n1 + 1/c - 1/n2)``, and ``log(a d / (b c))`` with Woolf's
+    ``se = sqrt(1/a + 1/b + 1/c + 1/d)`` (Cochrane Handbook 6.4.1); a zero
+    cell adds 0.5 to every cell of its 2 x 2 table.
+
+One row's population is set to ``knee osteoarthritis`` although it is
+simulated from the patellofemoral pain model: a label only, so the demo
+exercises the rule that evidence from another population is indirect.
 
 Examples
 --------
 >>> from kneestudy.datasets.literature import contrasts
 >>> c = contrasts()
->>> row = c[c["study_id"] == "towheed2009"].iloc[0]
->>> round(float(row["se"]), 4), row["population"]
-(0.125, 'knee osteoarthritis')
+>>> bool((c["source"] == "synthetic").all())
+True
+>>> sorted(c["measure"].unique())
+['MD', 'SMD', 'logOR', 'logRR']
 """
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
-from scipy import special
 
-__all__ = ["arm_summaries", "contrasts"]
+__all__ = ["TRIALS", "arm_summaries", "contrasts"]
 
-_Z = 3.92
-_NAN = float("nan")
+_Q = "quadriceps_strengthening"
+_GQ = f"glute_strengthening+{_Q}"
 
-# fmt: off
-# (study_id, treatment, comparator, outcome, week, measure, point, lower, upper,
-#  n_treatment, n_comparator, source, population, note); ratios as published
-# (not logged), converted below.
-_CONTRASTS = (
-    ("nascimento2018-hipknee-vs-knee", "glute_strengthening+quadriceps_strengthening",
-     "quadriceps_strengthening", "pain", 12, "MD", -1.5, -2.3, -0.8, None, None,
-     "Nascimento LR et al. 2018, meta-analysis", None,
-     "pooled over trials; week 12 (end of treatment) is an assumption"),
-    ("nascimento2018-hipknee-vs-none", "glute_strengthening+quadriceps_strengthening",
-     "usual_care", "pain", 12, "MD", -3.3, -5.6, -1.1, None, None,
-     "Nascimento LR et al. 2018, meta-analysis", None,
-     "comparator 'no training' coded usual_care; week 12 (end of treatment) is an assumption"),
-    ("hott2020", "glute_strengthening", "usual_care", "akps", 52, "MD", -1.1, -8.9, 6.7, 39, 36,
-     "Hott A et al. 2020, randomised trial", None,
-     "comparator 'free physical activity' coded usual_care"),
-    ("hansen2023", "quadriceps_strengthening", "glute_strengthening", "akps", 12, "MD",
-     0.6, -2.0, 3.2, 100, 100,
-     "Hansen R et al. 2023, randomised equivalence trial (Br J Sports Med 57:1287)", None,
-     "change from baseline"),
-    ("rathleff2015", "quadriceps_strengthening+education", "education", "recovered", 52,
-     "logOR", 1.73, 1.02, 2.93, None, None,
-     "Rathleff MS et al. 2015, randomised trial (n 121)", None,
-     "exercise therapy coded quadriceps_strengthening"),
-    ("collins2008", "orthotics", "flat_insert", "recovered", 6, "logRR", 1.48, 1.11, 1.99,
-     None, None, "Collins N et al. 2008, BMJ 337:a1735 (179 people, 4 arms)", None,
-     "global improvement (moderate or marked)"),
-    ("callaghan2012", "taping", "usual_care", "pain", 4, "MD", -0.15, -1.15, 0.85, None, None,
-     "Callaghan MJ, Selfe J 2012, Cochrane review (5 RCTs, 200 people; I2 84%)", None,
-     "comparator 'no taping' coded usual_care; week 4 is an assumption"),
-    ("winters2021", "physical_therapy", "wait_and_see", "recovered", 12, "logOR",
-     25.2, 5.7, 130.3, None, None,
-     "Winters M et al. 2021, network meta-analysis (Br J Sports Med)", None,
-     "education + exercise + taping/mobilisation; outcome 'any improvement'"),
-    ("towheed2009", "glucosamine", "placebo", "pain", 24, "SMD", -0.47, -0.72, -0.23, None, None,
-     "Towheed T et al. 2009, Cochrane review (25 RCTs)", "knee osteoarthritis",
-     "no benefit in trials with adequate allocation concealment; week 24 is an assumption"),
-)
-# fmt: on
+#: study_id -> trial design and what its report gives: ``arms`` (comparator
+#: last), ``n`` in all, ``seed``, visit ``weeks`` (0 and the reported week),
+#: ``contrasts`` as (outcome, measure), ``risk_of_bias``, ``population``.
+TRIALS: Mapping[str, Mapping] = {
+    "synth-hip-v-knee": dict(
+        arms=["glute_strengthening", _Q],
+        n=160,
+        seed=20250201,
+        weeks=(0, 12),
+        contrasts=(("pain", "MD"), ("akps", "MD")),
+        risk_of_bias="low",
+    ),
+    "synth-hipknee-v-none": dict(
+        arms=[_GQ, "usual_care"],
+        n=60,
+        seed=20250202,
+        weeks=(0, 12),
+        contrasts=(("pain", "MD"),),
+        risk_of_bias="high",
+    ),
+    "synth-orthoses-v-flat": dict(
+        arms=["orthotics", "flat_insert"],
+        n=120,
+        seed=20250203,
+        weeks=(0, 6),
+        contrasts=(("recovered", "logRR"), ("pain", "MD")),
+        risk_of_bias="some_concerns",
+    ),
+    "synth-physio-v-education": dict(
+        arms=["physical_therapy+education", "education"],
+        n=120,
+        seed=20250204,
+        weeks=(0, 52),
+        contrasts=(("recovered", "logOR"),),
+        risk_of_bias="some_concerns",
+    ),
+    "synth-tape-v-none": dict(
+        arms=["taping", "usual_care"],
+        n=80,
+        seed=20250205,
+        weeks=(0, 4),
+        contrasts=(("pain", "MD"),),
+        risk_of_bias="high",
+    ),
+    "synth-brace-v-none": dict(
+        arms=["knee_brace", "usual_care"],
+        n=100,
+        seed=20250206,
+        weeks=(0, 6),
+        contrasts=(("pain", "MD"), ("akps", "MD")),
+        risk_of_bias="some_concerns",
+    ),
+    "synth-gait-v-wait": dict(
+        arms=["running_form", "wait_and_see"],
+        n=30,
+        seed=20250207,
+        weeks=(0, 12),
+        contrasts=(("pain", "MD"),),
+        risk_of_bias="high",
+    ),
+    "synth-balance-added": dict(
+        arms=[f"balance_training+{_GQ}", _GQ],
+        n=60,
+        seed=20250208,
+        weeks=(0, 12),
+        contrasts=(("akps", "MD"),),
+        risk_of_bias="some_concerns",
+    ),
+    "synth-stretch-v-none": dict(
+        arms=["stretching", "usual_care"],
+        n=70,
+        seed=20250209,
+        weeks=(0, 12),
+        contrasts=(("pain", "MD"),),
+        risk_of_bias="some_concerns",
+    ),
+    "synth-glucosamine-oa": dict(
+        arms=["glucosamine", "placebo"],
+        n=300,
+        seed=20250210,
+        weeks=(0, 24),
+        contrasts=(("pain", "SMD"),),
+        risk_of_bias="low",
+        population="knee osteoarthritis",
+    ),
+}
+
+_SOURCE = "synthetic"
 
 
-def contrasts() -> pd.DataFrame:
-    """Published contrasts as estimate and standard error (schema ``contrasts``)."""
-    rows = []
-    for sid, trt, comp, outcome, week, measure, pt, lo, hi, nt, nc, src, pop, note in _CONTRASTS:
-        if measure.startswith("log"):
-            est, se = math.log(pt), (math.log(hi) - math.log(lo)) / _Z
-        else:
-            est, se = float(pt), (hi - lo) / _Z
-        rows.append(
-            (sid, trt, comp, outcome, float(week), measure, est, se, nt, nc, src, pop, note)
-        )
-    # Clegg 2006 (GAIT): responders 64.0% vs 60.1%, P = 0.30, test-based SE.
-    log_rr = math.log(0.640 / 0.601)
-    z = float(special.ndtri(1.0 - 0.30 / 2.0))
-    rows.append(
-        (
-            "clegg2006",
-            "glucosamine",
-            "placebo",
-            "responder",
-            24.0,
-            "logRR",
-            log_rr,
-            abs(log_rr) / z,
-            None,
-            None,
-            "Clegg DO et al. 2006, NEJM 354:795 (GAIT; n about 317 per arm)",
-            "knee osteoarthritis",
-            "responder = 20% fall in WOMAC pain; SE from P = 0.30 (approximate)",
-        )
+@functools.cache
+def _trial(study_id: str):
+    """The simulated trial behind ``study_id`` (cached: tables are not modified)."""
+    from kneestudy.simulate import cohort
+
+    spec = TRIALS[study_id]
+    return cohort(
+        spec["arms"][0],
+        n=spec["n"],
+        seed=spec["seed"],
+        arms=list(spec["arms"]),
+        weeks=spec["weeks"],
+        cohort_id=study_id,
+        risk_of_bias=spec["risk_of_bias"],
     )
-    cols = [
-        "study_id",
-        "treatment",
-        "comparator",
-        "outcome",
-        "week",
-        "measure",
-        "estimate",
-        "se",
-        "n_treatment",
-        "n_comparator",
-        "source",
-        "population",
-        "note",
-    ]
-    out = pd.DataFrame(rows, columns=cols)
-    for col in ("n_treatment", "n_comparator"):
-        out[col] = pd.array([pd.NA if pd.isna(v) else int(v) for v in out[col]], dtype="Int64")
-    out["population"] = out["population"].fillna("patellofemoral pain").astype(object)
+
+
+def _note(study_id: str) -> str:
+    spec = TRIALS[study_id]
+    text = (
+        f"synthetic trial: kneestudy.simulate.cohort(arms={list(spec['arms'])}, n={spec['n']}, "
+        f"seed={spec['seed']}, weeks={list(spec['weeks'])}); complete cases at the week"
+    )
+    if spec.get("population"):
+        text += (
+            f"; population '{spec['population']}' is a label only (simulated from the "
+            "patellofemoral pain model), to exercise the indirectness rule"
+        )
+    return text
+
+
+def _observed(study_id: str, outcome: str, week: float) -> dict[str, np.ndarray]:
+    """arm code -> observed values of ``outcome`` at ``week`` (recovered as 0/1)."""
+    c = _trial(study_id)
+    long = c.long()
+    d = long[long["week"] == week]
+    out = {}
+    for arm in TRIALS[study_id]["arms"]:
+        x = d.loc[d["intervention"] == arm]
+        if outcome == "recovered":
+            g = x["grc"].dropna().astype(float).to_numpy()
+            out[arm] = (g >= 6).astype(float)
+        else:
+            out[arm] = x[outcome].dropna().astype(float).to_numpy()
     return out
 
 
-# fmt: off
-# (study_id, arm, intervention, outcome, week, n, mean, sd, change, source, note)
-_ASSUMED_SD = 1.5
-_ARMS = (
-    ("whittingham2004", "tape + exercise", "taping+quadriceps_strengthening", "pain", 4, 10,
-     1.1, _ASSUMED_SD, False, "Whittingham M et al. 2004, randomised trial (n 30, 3 arms)",
-     "SD assumed (1.5; not published in the evidence summary); n 10 per arm assumed (30 / 3)"),
-    ("whittingham2004", "placebo tape + exercise", "sham+quadriceps_strengthening", "pain", 4, 10,
-     2.4, _ASSUMED_SD, False, "Whittingham M et al. 2004, randomised trial (n 30, 3 arms)",
-     "SD assumed (1.5; not published in the evidence summary); n 10 per arm assumed (30 / 3)"),
-    ("whittingham2004", "exercise", "quadriceps_strengthening", "pain", 4, 10,
-     2.9, _ASSUMED_SD, False, "Whittingham M et al. 2004, randomised trial (n 30, 3 arms)",
-     "SD assumed (1.5; not published in the evidence summary); n 10 per arm assumed (30 / 3)"),
-    ("noehren2011", "gait retraining", "running_form", "pain", 0, 10, 5.0, _NAN, False,
-     "Noehren B et al. 2011, case series (Br J Sports Med)", "single arm; SD not given"),
-    ("noehren2011", "gait retraining", "running_form", "pain", 2, 10, 0.5, _NAN, False,
-     "Noehren B et al. 2011, case series (Br J Sports Med)",
-     "single arm; SD not given; 8 sessions over about 2 weeks"),
-    ("willy2012", "gait retraining", "running_form", "pain", 0, 10, 4.5, _NAN, False,
-     "Willy RW et al. 2012, case series", "single arm; SD not given"),
-    ("willy2012", "gait retraining", "running_form", "pain", 2, 10, 0.5, _NAN, False,
-     "Willy RW et al. 2012, case series",
-     "single arm; SD not given; 8 sessions, week 2 is an assumption"),
-    ("roper2016", "forefoot strike", "running_form", "pain", 0, 8, 5.3, _NAN, False,
-     "Roper JL et al. 2016, randomised trial (8 per arm)", "SD not given; control arm figures not available"),
-    ("roper2016", "forefoot strike", "running_form", "pain", 4, 8, 1.0, _NAN, False,
-     "Roper JL et al. 2016, randomised trial (8 per arm)",
-     "SD not given; 1 month; control arm figures not available"),
-)
-# fmt: on
+def _contrast(x1: np.ndarray, x2: np.ndarray, measure: str) -> tuple[float, float]:
+    """(estimate, se) of treatment ``x1`` minus comparator ``x2`` on ``measure``."""
+    n1, n2 = x1.size, x2.size
+    if measure in ("MD", "SMD"):
+        m1, m2 = float(x1.mean()), float(x2.mean())
+        v1, v2 = float(x1.var(ddof=1)), float(x2.var(ddof=1))
+        if measure == "MD":
+            return m1 - m2, math.sqrt(v1 / n1 + v2 / n2)
+        sp = math.sqrt(((n1 - 1) * v1 + (n2 - 1) * v2) / (n1 + n2 - 2))
+        m = n1 + n2 - 2.0
+        j = math.exp(math.lgamma(m / 2) - 0.5 * math.log(m / 2) - math.lgamma((m - 1) / 2))
+        g = j * (m1 - m2) / sp
+        return g, math.sqrt(1.0 / n1 + 1.0 / n2 + g * g / (2.0 * (n1 + n2)))
+    a, c = float(x1.sum()), float(x2.sum())
+    b, d = n1 - a, n2 - c
+    if min(a, b, c, d) == 0:  # 0.5 added to every cell of a table with a zero
+        a, b, c, d = a + 0.5, b + 0.5, c + 0.5, d + 0.5
+    if measure == "logRR":
+        return math.log((a / (a + b)) / (c / (c + d))), math.sqrt(
+            1 / a - 1 / (a + b) + 1 / c - 1 / (c + d)
+        )
+    if measure == "logOR":
+        return math.log(a * d / (b * c)), math.sqrt(1 / a + 1 / b + 1 / c + 1 / d)
+    raise ValueError(f"unknown measure {measure!r}")  # pragma: no cover - table edits
+
+
+def contrasts() -> pd.DataFrame:
+    """Synthetic contrasts as estimate and standard error (schema ``contrasts``)."""
+    rows = []
+    for sid, spec in TRIALS.items():
+        treatment, comparator = spec["arms"][0], spec["arms"][-1]
+        week = float(spec["weeks"][-1])
+        for outcome, measure in spec["contrasts"]:
+            obs = _observed(sid, outcome, week)
+            est, se = _contrast(obs[treatment], obs[comparator], measure)
+            rows.append(
+                {
+                    "study_id": sid,
+                    "treatment": treatment,
+                    "comparator": comparator,
+                    "outcome": outcome,
+                    "week": week,
+                    "measure": measure,
+                    "estimate": est,
+                    "se": se,
+                    "n_treatment": obs[treatment].size,
+                    "n_comparator": obs[comparator].size,
+                    "source": _SOURCE,
+                    "population": spec.get("population", "patellofemoral pain"),
+                    "risk_of_bias": spec["risk_of_bias"],
+                    "note": _note(sid),
+                }
+            )
+    out = pd.DataFrame(rows)
+    for col in ("n_treatment", "n_comparator"):
+        out[col] = out[col].astype("Int64")
+    return out
 
 
 def arm_summaries() -> pd.DataFrame:
-    """Published arm-level figures (schema ``arm_summaries``); assumed SDs said in ``note``."""
-    out = pd.DataFrame(
-        _ARMS,
-        columns=[
-            "study_id",
-            "arm",
-            "intervention",
-            "outcome",
-            "week",
-            "n",
-            "mean",
-            "sd",
-            "change",
-            "source",
-            "note",
-        ],
-    )
+    """Synthetic arm-level figures (schema ``arm_summaries``) at baseline and the reported week."""
+    from kneestudy.interventions import label_of
+
+    rows = []
+    for sid, spec in TRIALS.items():
+        for week in (0.0, float(spec["weeks"][-1])):
+            for outcome in ("pain", "akps", "recovered"):
+                if outcome == "recovered" and week == 0:
+                    continue
+                obs = _observed(sid, outcome, week)
+                for arm in spec["arms"]:
+                    x = obs[arm]
+                    binary = outcome == "recovered"
+                    rows.append(
+                        {
+                            "study_id": sid,
+                            "arm": label_of(arm),
+                            "intervention": arm,
+                            "outcome": outcome,
+                            "week": week,
+                            "n": x.size,
+                            "mean": np.nan if binary else float(x.mean()),
+                            "sd": np.nan if binary else float(x.std(ddof=1)),
+                            "events": int(x.sum()) if binary else pd.NA,
+                            "change": False,
+                            "source": _SOURCE,
+                            "population": spec.get("population", "patellofemoral pain"),
+                            "risk_of_bias": spec["risk_of_bias"],
+                            "note": _note(sid),
+                        }
+                    )
+    out = pd.DataFrame(rows)
     out["week"] = out["week"].astype("float64")
     out["n"] = out["n"].astype("Int64")
     out["mean"] = out["mean"].astype("float64")
     out["sd"] = out["sd"].astype("float64")
-    out["events"] = pd.array([pd.NA] * len(out), dtype="Int64")
+    out["events"] = pd.array(out["events"].tolist(), dtype="Int64")
     out["change"] = out["change"].astype("boolean")
-    cols = ["study_id", "arm", "intervention", "outcome", "week", "n", "mean", "sd", "events"]
-    return out[[*cols, "change", "source", "note"]]
+    return out

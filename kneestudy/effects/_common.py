@@ -67,6 +67,11 @@ def check_outcome(cohort, outcome: str, allowed: tuple[str, ...] = CONTINUOUS_OU
         raise AnalysisError(f"unknown outcome {outcome!r}; expected one of {list(allowed)}")
     if outcome not in cohort.visits.columns:
         raise AnalysisError(f"cohort {cohort.cohort_id!r} has no {outcome!r} column in its visits")
+    if not cohort.visits[outcome].notna().any():
+        raise AnalysisError(
+            f"cohort {cohort.cohort_id!r} has no {outcome} values: the trial did not record "
+            f"{outcome} (the column is absent from its visits, or every value is missing)"
+        )
 
 
 def check_week(cohort, week: float) -> float:

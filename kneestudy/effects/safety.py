@@ -117,27 +117,29 @@ def adverse_events(cohort: Any, level: float = 0.95) -> pd.DataFrame:
     ae = cohort.adverse_events
     if ae is None:
         ae = pd.DataFrame({"participant_id": pd.Series(dtype=object), "serious": False})
-    arms = cohort.arms
-    comp_rows = arms.loc[arms["is_comparator"], "arm"]
+    # arms are identified by intervention code ("arm" is its display label, unique per code)
+    arms = cohort.arms.drop_duplicates("intervention")
+    comp_rows = arms.loc[arms["is_comparator"], "intervention"]
     comp = comp_rows.iloc[0] if len(comp_rows) else None
-    arm_of = p.set_index("participant_id")["arm"]
-    ae = ae.assign(arm=ae["participant_id"].map(arm_of))
+    code_of = p.set_index("participant_id")["intervention"]
+    ae = ae.assign(_code=ae["participant_id"].map(code_of))
     z = float(stats.norm.ppf(1 - (1 - level) / 2))
     counts = {}
-    for a in arms["arm"]:
-        sub = ae[ae["arm"] == a]
+    for a in arms["intervention"]:
+        sub = ae[ae["_code"] == a]
         counts[a] = (
             int(sub["participant_id"].nunique()),
-            int((p["arm"] == a).sum()),
+            int((p["intervention"] == a).sum()),
             len(sub),
             int(sub["serious"].astype(bool).sum()) if "serious" in sub else 0,
         )
     rows = []
-    for a, code in zip(arms["arm"], arms["intervention"], strict=True):
+    for shown, a in zip(arms["display"], arms["intervention"], strict=True):
+        code = a
         k, n, n_reports, serious = counts[a]
         lo, hi = clopper_pearson(k, n, level)
         row = {
-            "arm": a,
+            "arm": shown,
             "intervention": code,
             "n": n,
             "with_event": k,

@@ -102,6 +102,11 @@ def subgroup(
     treatment, comparator, _ = resolve_treatment(cohort, treatment)
     if by not in cohort.participants.columns or by in ("participant_id", "arm", "intervention"):
         raise AnalysisError(f"unknown subgroup column {by!r}; use a participants column")
+    if not cohort.participants[by].notna().any():
+        raise AnalysisError(
+            f"cohort {cohort.cohort_id!r} has no {by} values: the trial did not record {by} "
+            "(the column is absent from its participants, or every value is missing)"
+        )
     d, _ = at_week(cohort, outcome, week, [treatment, comparator])
     if by not in d.columns:  # a participant column outside the schema's
         d = d.merge(cohort.participants[["participant_id", by]], on="participant_id", how="left")

@@ -9,86 +9,39 @@ checks run on whole columns (no per-row Python), driven by the
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 import pandas as pd
 
-from kneestudy.ingest.readers import RawTable
+from kneestudy.ingest import hints
+from kneestudy.ingest.checks import check_column, check_unique
+from kneestudy.ingest.readers import RawTable, ReadOptions, clean_objects, trim_note
 from kneestudy.ingest.report import Collector
+from kneestudy.ingest.state import TableState, messages_at
+from kneestudy.ingest.values import numbers_from_objects, parse_bools, parse_dates, parse_numbers
+from kneestudy.schemas.cohort import OUTCOME_COLUMNS
 from kneestudy.schemas.spec import ColumnSpec, TableSpec
 
-__all__ = ["TableState", "convert_table"]
-
-_TRUE = {"true", "t", "yes", "y", "1", "1.0"}
-_FALSE = {"false", "f", "no", "n", "0", "0.0"}
-
-
-@dataclass
-class TableState:
-    """One table during validation: canonical frame, source rows, invalid mask."""
-
-    name: str
-    file: str | None
-    frame: pd.DataFrame
-    raw: pd.DataFrame
-    rows: np.ndarray
-    bad: np.ndarray
-    unparsed: list = field(default_factory=list)
-    fatal: bool = False
-    raw_na: dict = field(default_factory=dict)
-    factorized: dict = field(default_factory=dict)
-    #: text columns factorised by the reader whose canonical column is the
-    #: text as read (name -> (codes, uniques); see ``RawTable.codes``)
-    text_codes: dict = field(default_factory=dict)
-
-    def factorize(self, column: str) -> tuple[np.ndarray, np.ndarray]:
-        """Codes of a canonical column, computed once (missing -> -1).
-
-        ``pandas.factorize``, or the reader's factorisation of a text column
-        (whose ``uniques`` may be in another order and hold unused values).
-        """
-        if column not in self.factorized:
-            if column in self.text_codes:
-                self.factorized[column] = self.text_codes[column]
-            else:
-                self.factorized[column] = pd.factorize(self.frame[column])
-        return self.factorized[column]
-
-    @property
-    def n(self) -> int:
-        return len(self.frame)
-
-    def fail(
-        self, out: Collector, mask: np.ndarray, column: str | None, rule: str, message, values=None
-    ) -> None:
-        """Record a failure for each row where ``mask`` is true (original text as value)."""
-        pos = np.flatnonzero(mask)
-        if not len(pos):
-            return
-        if values is None:
-            if column is not None and column in self.raw.columns:
-                values = self.raw[column].to_numpy()[pos]
-            else:
-                values = None
-        elif not np.isscalar(values):
-            values = np.asarray(values, dtype=object)[pos]
-        if not isinstance(message, str):
-            message = np.asarray(message, dtype=object)[pos]
-        out.add(self.name, self.file, self.rows[pos], column, rule, values, message)
-        self.bad[pos] = True
-
-    def fail_table(self, out: Collector, column: str | None, rule: str, message: str, value=None):
-        """A failure of the whole table (no row): every row counts as invalid."""
-        out.add(self.name, self.file, None, column, rule, value, message)
-        self.bad[:] = True
-        self.fatal = True
+__all__ = ["TableState", "convert_table", "messages_at"]
 
 
 def convert_table(
-    name: str, file: str | None, raw: RawTable, spec: TableSpec, out: Collector
+    name: str,
+    file: str | None,
+    raw: RawTable,
+    spec: TableSpec,
+    out: Collector,
+    options: ReadOptions | None = None,
+    fatal: list | tuple = (),
+    original: pd.DataFrame | None = None,
+    keep_reasons: bool = False,
 ) -> TableState:
-    """Convert ``raw`` to canonical dtypes and run the single-table checks."""
+    """Convert ``raw`` to canonical dtypes and run the single-table checks.
+
+    ``fatal`` are failures of the whole table found by the mapping; ``options``
+    carry the declared decimal and thousands separators, date format and time
+    zone; with ``keep_reasons`` every failure of every row is kept for quarantine.
+    """
+    opts = options or ReadOptions()
     frame = raw.frame
     n = len(frame)
     state = TableState(
@@ -99,14 +52,29 @@ def convert_table(
         rows=raw.rows,
         bad=np.zeros(n, dtype=bool),
         unparsed=raw.unparsed,
+        row_word=raw.row_word,
+        original=original if original is not None else frame,
+        reasons=[] if keep_reasons else None,
     )
     for line, text, message in raw.unparsed:
         out.add(name, file, line, None, "field_count", text, message)
+    for column, note in raw.notes:
+        out.note(name, file, column, note)
+    for column, rule, value, message in fatal:
+        state.fail_table(out, column, rule, message, value)
+    if state.fatal:
+        state.frame = frame
+        return state
+    cohort_table = name in _COHORT_TABLES
     converted: dict[str, pd.Series] = {}
+    absent_schema = [c for c in spec.columns if c not in frame.columns]
     for col in frame.columns:
         cs = spec.columns.get(col)
         if cs is None:
-            out.note(name, file, col, f"extra column '{col}' is not in the schema; kept as read")
+            hint = hints.did_you_mean(str(col), absent_schema)
+            out.note(
+                name, file, col, f"extra column '{col}' is not in the schema; kept as read{hint}"
+            )
             converted[col] = frame[col]
             continue
         fc = raw.codes.get(col)
@@ -115,107 +83,237 @@ def convert_table(
             state.raw_na[col] = fc[0] < 0
             converted[col] = frame[col]  # text as read is the canonical text
             continue
-        state.raw_na[col] = frame[col].isna().to_numpy()
-        converted[col] = _convert_column(state, frame[col], cs, out)
+        converted[col] = _convert_column(state, frame[col], cs, out, opts, fc)
     missing = [c for c in spec.required if c not in frame.columns]
+    absent = [c for c in absent_schema if c not in spec.required and c not in _NOT_FILLED]
+    if cohort_table:
+        for col in absent:  # a column the trial did not record: all missing
+            converted[col] = _all_missing(spec.columns[col], n)
+            state.raw_na[col] = np.ones(n, dtype=bool)
+            out.note(
+                name, file, col, f"column '{col}' is not in {file or name}: read as all-missing"
+            )
+        state.absent = tuple(absent)
     # copy=False: no consolidation of the columns into 2-D blocks (a full copy)
     canon = pd.DataFrame(converted, index=pd.RangeIndex(n), copy=False)
     state.frame = canon
+    extras = [str(c) for c in frame.columns if c not in spec.columns]
     for col in missing:
-        state.fail_table(out, col, "missing_column", f"required column '{col}' is missing")
+        state.fail_table(
+            out,
+            col,
+            "missing_column",
+            f"required column '{col}' is missing{hints.did_you_mean(col, extras, mapping=name)}",
+        )
+    if name == "visits" and not any(c in frame.columns for c in OUTCOME_COLUMNS):
+        state.fail_table(
+            out,
+            None,
+            "outcome_required",
+            f"{file or name} has none of the outcome columns ({', '.join(OUTCOME_COLUMNS)}); "
+            "a visit needs at least one (map yours with [columns.visits])",
+        )
     for col, cs in spec.columns.items():
-        if col in canon.columns:
-            _check_column(state, canon[col], cs, out)
-    if spec.unique and all(c in canon.columns for c in spec.unique):
-        key = _codes(state, list(spec.unique))
-        dup = _duplicated(key, list(spec.unique), state)
-        if dup.any():
-            msg = _repeat_messages(f"({', '.join(spec.unique)})", key, state.rows, dup)
-            values = np.empty(n, dtype=object)  # texts of the repeated keys only
-            values[dup] = _key_text(canon.loc[dup], list(spec.unique))
-            state.fail(out, dup, spec.unique[-1], "unique", msg, values=values)
+        if col in canon.columns and col not in state.absent:
+            check_column(state, canon[col], cs, out)
+    check_unique(state, spec.unique, out)
     return state
 
 
-def _convert_column(state: TableState, s: pd.Series, cs: ColumnSpec, out: Collector) -> pd.Series:
-    kind = cs.kind
-    notna = ~state.raw_na[cs.name]
+#: Tables whose absent optional columns are added as all-missing (and noted).
+_COHORT_TABLES = ("participants", "visits", "adverse_events", "events")
+#: Optional columns that stay absent when the file lacks them (design-specific).
+_NOT_FILLED = ("condition",)
+
+
+def _all_missing(cs: ColumnSpec, n: int) -> pd.Series:
+    if cs.kind == "category":
+        return pd.Series(pd.Categorical([None] * n, dtype=cs.dtype))
+    if cs.kind == "int":
+        return pd.Series(pd.array([None] * n, dtype="Int64"))
+    if cs.kind == "bool":
+        return pd.Series(pd.array([None] * n, dtype="boolean"))
+    if cs.kind == "date":
+        return pd.Series(np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]"))
+    if cs.kind == "float":
+        return pd.Series(np.full(n, np.nan))
+    return pd.Series(np.full(n, None, dtype=object))
+
+
+def _per_value(
+    s: pd.Series, codes: tuple[np.ndarray, np.ndarray] | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, distinct values) of a column: the reader's, or pandas' factorisation."""
+    if codes is not None:
+        return codes
+    vals = s.to_numpy(dtype=object)
+    na = pd.isna(vals)
+    if na.all():  # nothing recorded (a column pyarrow read as all-null): no values to parse
+        return np.full(len(vals), -1, dtype=np.int64), np.empty(0, dtype=object)
+    is_bool = np.fromiter((isinstance(v, (bool, np.bool_)) for v in vals), bool, len(vals))
+    if is_bool.any():  # True == 1 when hashed: keep true/false apart from numbers
+        keys = np.empty(len(vals), dtype=object)
+        keys[:] = [("bool", bool(v)) if b else v for v, b in zip(vals, is_bool, strict=True)]
+        c, u = pd.factorize(keys, use_na_sentinel=True)
+        u = np.array([x[1] if isinstance(x, tuple) else x for x in u], dtype=object)
+        return c.astype(np.int64, copy=False), u
+    c, u = pd.factorize(vals, use_na_sentinel=True)
+    return c.astype(np.int64, copy=False), np.asarray(u, dtype=object)
+
+
+def _fail_problems(
+    state: TableState,
+    out: Collector,
+    codes: np.ndarray,
+    problems: np.ndarray,
+    col: str,
+    rule: str,
+    what: str,
+) -> np.ndarray:
+    """Rows whose distinct value has a problem fail with ``"<col> must be <what>; ..."``."""
+    has = np.array([p is not None for p in problems] + [False], dtype=bool)
+    failed = has[codes]
+    if failed.any():
+        msgs = np.array(
+            [None if p is None else f"{col} must be {what}; the value {p}" for p in problems]
+            + [None],
+            dtype=object,
+        )
+        state.fail(out, failed, col, rule, lambda pos: msgs[codes[pos]])
+    return failed
+
+
+def _typed_problem(s: pd.Series, cs: ColumnSpec) -> str | None:
+    """Why a typed (non-text) column cannot hold this kind, or None."""
+    dt = s.dtype
+    if cs.kind in ("float", "int"):
+        if pd.api.types.is_timedelta64_dtype(dt):
+            return (
+                f"{cs.name} must be a number; the file stores durations (Parquet/Arrow "
+                "duration), give the number of weeks"
+            )
+        if pd.api.types.is_datetime64_any_dtype(dt):
+            return f"{cs.name} must be a number; the file stores dates or times"
+        if pd.api.types.is_bool_dtype(dt):
+            return f"{cs.name} must be a number; the file stores true/false"
+    if cs.kind == "date":
+        if pd.api.types.is_timedelta64_dtype(dt):
+            return f"{cs.name} must be a date; the file stores durations"
+        if pd.api.types.is_numeric_dtype(dt) and not pd.api.types.is_bool_dtype(dt):
+            return f"{cs.name} must be a date; the file stores numbers"
+    return None
+
+
+def _convert_column(
+    state: TableState,
+    s: pd.Series,
+    cs: ColumnSpec,
+    out: Collector,
+    opts: ReadOptions,
+    fc: tuple[np.ndarray, np.ndarray] | None,
+) -> pd.Series:
+    kind, name = cs.kind, cs.name
+    typed = s.dtype != object
+    problem = _typed_problem(s, cs) if typed else None
+    if problem is not None:
+        na = s.isna().to_numpy()
+        state.raw_na[name] = na
+        state.fail(out, ~na, name, "dtype", problem)
+        return _all_missing(cs, len(s))
     if kind in ("float", "int"):
-        if pd.api.types.is_bool_dtype(s.dtype):
-            num = pd.Series(np.full(len(s), np.nan), index=s.index)
-            failed = notna
-        elif pd.api.types.is_numeric_dtype(s.dtype):
+        if kind == "int" and str(s.dtype) == "Int64":  # already whole numbers (Parquet, memory)
+            state.raw_na[name] = s.isna().to_numpy()
+            return _whole_numbers(state, s, name, out, already_int=True)
+        if typed and pd.api.types.is_numeric_dtype(s.dtype):
             num = s.astype("float64", copy=False)  # no copy when already float64
-            failed = np.zeros(len(s), dtype=bool)
+            state.raw_na[name] = num.isna().to_numpy()
         else:
-            is_bool = s.map(lambda v: isinstance(v, bool), na_action="ignore").eq(True)
-            text = s.mask(is_bool.to_numpy(dtype=bool))  # True is not the number 1
-            num = pd.to_numeric(text, errors="coerce").astype("float64")
-            failed = notna & num.isna().to_numpy()
-        if failed.any():
-            state.fail(out, failed, cs.name, "dtype", f"{cs.name} must be a number")
+            codes, uniques = _per_value(s, fc)
+            if fc is not None:
+                values, problems = parse_numbers(uniques, opts.decimal, opts.thousands)
+            else:
+                values, problems = numbers_from_objects(uniques, opts.decimal, opts.thousands)
+            missing_u = np.array([u is None for u in uniques] + [True], dtype=bool)
+            state.raw_na[name] = missing_u[codes]
+            _fail_problems(state, out, codes, problems, name, "dtype", "a number")
+            num = pd.Series(np.append(values, np.nan)[codes], index=s.index)
         if kind == "int":
-            vals = num.to_numpy()
-            frac = np.isfinite(vals) & (vals != np.floor(vals))
-            if frac.any():
-                state.fail(out, frac, cs.name, "dtype", f"{cs.name} must be a whole number")
-                num = num.mask(frac)
-            huge = np.abs(vals) > 2.0**53  # inf included; beyond exact integers in float64
-            if huge.any():
-                state.fail(out, huge, cs.name, "dtype", f"{cs.name} must be a whole number")
-                num = num.mask(huge)
-            vals = num.to_numpy(dtype="float64")
-            mask = np.isnan(vals)
-            ints = np.where(mask, 0, vals).astype(np.int64)
-            return pd.Series(pd.arrays.IntegerArray(ints, mask), index=num.index, name=num.name)
+            return _whole_numbers(state, num, name, out)
         return num
     if kind == "bool":
-        if pd.api.types.is_bool_dtype(s.dtype) and not s.isna().any():
+        if typed and pd.api.types.is_bool_dtype(s.dtype) and not s.isna().any():
+            state.raw_na[name] = np.zeros(len(s), dtype=bool)
             res = s.astype(bool)
             return res if cs.dtype is bool else res.astype("boolean")
-        key = s.map(_bool_key, na_action="ignore")
-        mapped = key.map(lambda k: True if k in _TRUE else (False if k in _FALSE else None))
-        failed = notna & mapped.isna().to_numpy()
-        if failed.any():
-            state.fail(out, failed, cs.name, "dtype", f"{cs.name} must be true or false")
-        res = mapped.astype("boolean")
+        codes, uniques = _per_value(s, fc)
+        values, problems = parse_bools(uniques)
+        state.raw_na[name] = np.array([u is None for u in uniques] + [True], dtype=bool)[codes]
+        _fail_problems(state, out, codes, problems, name, "dtype", "true or false")
+        res = pd.Series(np.append(values, None)[codes], index=s.index).astype("boolean")
         if cs.dtype is bool:
             return res.fillna(False).astype(bool)  # empty values fail not_null
         return res
     if kind == "date":
-        if pd.api.types.is_datetime64_any_dtype(s.dtype):
-            res = s.dt.tz_localize(None) if getattr(s.dt, "tz", None) is not None else s
-            return res.astype("datetime64[ns]")
-        is_text = s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) == "string"
-        text = s.str.strip() if is_text else s.map(_date_text, na_action="ignore")
-        res = pd.to_datetime(text, format="ISO8601", errors="coerce")
-        failed = notna & res.isna().to_numpy()
-        if failed.any():
-            state.fail(
-                out, failed, cs.name, "iso_date", f"{cs.name} must be an ISO 8601 date (YYYY-MM-DD)"
-            )
-        return res.astype("datetime64[ns]")
-    # str and category
+        if typed and pd.api.types.is_datetime64_any_dtype(s.dtype):
+            state.raw_na[name] = s.isna().to_numpy()
+            if getattr(s.dt, "tz", None) is not None:
+                if opts.time_zone != "utc":
+                    state.fail(
+                        out,
+                        ~state.raw_na[name],
+                        name,
+                        "time_zone",
+                        f"{name} must be a date without a time zone; the file stores times with "
+                        f'a zone ({s.dt.tz}); declare time_zone = "utc" in the manifest\'s '
+                        "[format.<table>] to convert them to UTC",
+                    )
+                    return _all_missing(cs, len(s))
+                s = s.dt.tz_convert("UTC").dt.tz_localize(None)
+            return s.astype("datetime64[ns]")
+        codes, uniques = _per_value(s, fc)
+        values, problems = parse_dates(uniques, opts.date_format, opts.time_zone)
+        state.raw_na[name] = np.array([u is None for u in uniques] + [True], dtype=bool)[codes]
+        zone = np.array([p is not None and "time zone" in p for p in problems], dtype=bool)
+        other = problems.copy()
+        other[zone] = None
+        _fail_problems(state, out, codes, other, name, "iso_date", "a date (YYYY-MM-DD)")
+        tz_only = problems.copy()
+        tz_only[~zone] = None
+        _fail_problems(state, out, codes, tz_only, name, "time_zone", "a date without a time zone")
+        nat = np.datetime64("NaT", "ns")
+        return pd.Series(np.append(values, nat)[codes], index=s.index).astype("datetime64[ns]")
+    # str and category without the reader's codes (Excel, SAS, memory)
     res = _as_text(s)
-    if kind == "category":
-        return res  # categorised after the allowed-values check
+    cleaned, trimmed = clean_objects(res, opts.na)
+    if cleaned is not None:
+        res = cleaned
+    if trimmed:
+        out.note(state.name, state.file, name, trim_note(name, trimmed))
+    state.raw_na[name] = res.isna().to_numpy()
     return res
 
 
-def _bool_key(v) -> str:
-    if isinstance(v, (bool, np.bool_)):
-        return "true" if v else "false"
-    if isinstance(v, (int, float, np.integer, np.floating)):
-        return "1" if v == 1 else ("0" if v == 0 else str(v))
-    return str(v).strip().lower()
-
-
-def _date_text(v):
-    if isinstance(v, str):
-        return v.strip()
-    if hasattr(v, "isoformat"):
-        return v.isoformat()
-    return str(v)
+def _whole_numbers(
+    state: TableState, num: pd.Series, name: str, out: Collector, already_int: bool = False
+) -> pd.Series:
+    if already_int:
+        lo, hi = num.min(), num.max()  # reductions on the integer data, NA skipped
+        if pd.isna(lo) or (abs(int(lo)) <= 2**53 and abs(int(hi)) <= 2**53):
+            return num  # whole numbers, exact in float64: nothing to check
+        num = pd.Series(num.to_numpy(dtype="float64", na_value=np.nan), index=num.index)
+    vals = num.to_numpy(dtype="float64")
+    frac = np.isfinite(vals) & (vals != np.floor(vals))
+    if frac.any():
+        state.fail(out, frac, name, "dtype", f"{name} must be a whole number")
+        num = num.mask(frac)
+    huge = np.abs(vals) > 2.0**53  # inf included; beyond exact integers in float64
+    if huge.any():
+        state.fail(out, huge, name, "dtype", f"{name} must be a whole number")
+        num = num.mask(huge)
+    vals = num.to_numpy(dtype="float64")
+    mask = np.isnan(vals)
+    ints = np.where(mask, 0, vals).astype(np.int64)
+    return pd.Series(pd.arrays.IntegerArray(ints, mask), index=num.index, name=num.name)
 
 
 def _as_text(s: pd.Series) -> pd.Series:
@@ -232,162 +330,3 @@ def _as_text(s: pd.Series) -> pd.Series:
         return str(v)
 
     return s.map(one, na_action="ignore").astype(object)
-
-
-def _check_column(state: TableState, s: pd.Series, cs: ColumnSpec, out: Collector) -> None:
-    name = cs.name
-    if name in state.text_codes:
-        _check_text_codes(state, cs, out)
-        return
-    raw_isna = state.raw_na[name]
-    if not cs.nullable:
-        # values that failed conversion are already reported (rule dtype)
-        state.fail(out, raw_isna, name, "not_null", f"{name} must not be empty")
-    if cs.kind in ("float", "int"):
-        vals = s.to_numpy(dtype="float64", na_value=np.nan)
-    if cs.kind in ("float", "int") and not _finite_in_range(vals, cs):
-        with np.errstate(invalid="ignore"):
-            ok = np.ones(len(vals), dtype=bool)
-            if cs.lower is not None:
-                ok &= (vals > cs.lower) if cs.lower_strict else (vals >= cs.lower)
-            if cs.upper is not None:
-                ok &= (vals < cs.upper) if cs.upper_strict else (vals <= cs.upper)
-        present = ~np.isnan(vals)
-        if cs.lower is not None or cs.upper is not None:
-            state.fail(out, present & ~ok, name, "in_range", f"{name} must be {cs.range_text}")
-        inf = np.isinf(vals) & ok
-        state.fail(out, inf, name, "finite", f"{name} must be finite")
-    if cs.allowed is None and cs.pattern is None and not cs.unique:
-        return
-    if cs.kind in ("str", "category"):
-        isna = raw_isna
-    elif cs.kind == "float":
-        isna = np.isnan(s.to_numpy(dtype="float64"))
-    else:
-        isna = s.isna().to_numpy()
-    if cs.allowed is not None:
-        bad = ~isna & ~s.isin(list(cs.allowed)).to_numpy()
-        state.fail(
-            out,
-            bad,
-            name,
-            "allowed_values",
-            f"{name} must be one of {', '.join(map(str, cs.allowed))}",
-        )
-        if cs.kind == "category":
-            state.frame[name] = pd.Categorical(s.where(~bad), dtype=cs.dtype)
-    if cs.pattern is not None:
-        bad = ~isna & ~_matches(s, cs.pattern)
-        state.fail(out, bad, name, "pattern", f"{name} must match {cs.pattern}")
-    if cs.unique:
-        dup = ~isna & s.duplicated(keep=False).to_numpy()
-        if dup.any():
-            msg = _repeat_messages(name, _codes(state, [name]), state.rows, dup)
-            state.fail(out, dup, name, "unique", msg)
-
-
-def _finite_in_range(vals: np.ndarray, cs: ColumnSpec) -> bool:
-    """True when every present value is finite and in range: nothing to report.
-
-    Two reductions (NaN ignored) instead of the per-row masks, which are
-    built only when this is false.
-    """
-    if not len(vals):
-        return True
-    lo, hi = np.fmin.reduce(vals), np.fmax.reduce(vals)
-    if np.isnan(lo):
-        return True  # every value missing
-    if not (np.isfinite(lo) and np.isfinite(hi)):
-        return False
-    if cs.lower is not None and not (lo > cs.lower if cs.lower_strict else lo >= cs.lower):
-        return False
-    return cs.upper is None or bool(hi < cs.upper if cs.upper_strict else hi <= cs.upper)
-
-
-def _check_text_codes(state: TableState, cs: ColumnSpec, out: Collector) -> None:
-    """The checks of :func:`_check_column` on a factorised text column.
-
-    Each check runs once per distinct value and is mapped to the rows by the
-    codes; failures are the same as those of the row-wise path.
-    """
-    name = cs.name
-    codes, uniques = state.text_codes[name]
-    present = codes >= 0
-    if not cs.nullable:
-        state.fail(out, ~present, name, "not_null", f"{name} must not be empty")
-    if cs.allowed is not None:
-        where = pd.Index(list(cs.allowed)).get_indexer(uniques)  # -1 = not allowed
-        at = np.append(where, -1)[codes]
-        state.fail(
-            out,
-            present & (at < 0),
-            name,
-            "allowed_values",
-            f"{name} must be one of {', '.join(map(str, cs.allowed))}",
-        )
-        if cs.kind == "category":
-            state.frame[name] = pd.Categorical.from_codes(at, dtype=cs.dtype)
-    if cs.pattern is not None:
-        ok = np.append(_matches(pd.Series(uniques, dtype=object), cs.pattern), True)
-        state.fail(out, present & ~ok[codes], name, "pattern", f"{name} must match {cs.pattern}")
-    if cs.unique:
-        counts = np.bincount(codes[present], minlength=len(uniques))
-        dup = present & (np.append(counts, 0)[codes] > 1)
-        if dup.any():
-            msg = _repeat_messages(name, _codes(state, [name]), state.rows, dup)
-            state.fail(out, dup, name, "unique", msg)
-
-
-def _matches(s: pd.Series, pattern: str) -> np.ndarray:
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    arr = pa.array(s.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
-    res = pc.match_substring_regex(arr, pattern)
-    return (
-        res.to_numpy(zero_copy_only=False).astype(bool, copy=False)
-        if res.null_count == 0
-        else (res.fill_null(True).to_numpy(zero_copy_only=False).astype(bool))
-    )
-
-
-def _codes(state: TableState, cols: list[str]) -> np.ndarray:
-    """One int64 key per row from the factorised key columns."""
-    key = np.zeros(state.n, dtype=np.int64)
-    for c in cols:
-        codes, uniques = state.factorize(c)
-        key = key * (len(uniques) + 1) + (codes + 1)
-    return key
-
-
-def _duplicated(key: np.ndarray, cols: list[str], state: TableState) -> np.ndarray:
-    """Rows whose key repeats (rows with a missing key part are not compared)."""
-    if len(key) and key.max() <= 8 * len(key) + 1024:  # dense keys: count, do not hash
-        dup = np.bincount(key)[key] > 1
-    else:
-        dup = pd.Series(key).duplicated(keep=False).to_numpy()
-    for c in cols:
-        dup &= ~state.raw_na[c] if c in state.raw_na else state.frame[c].notna().to_numpy()
-    return dup
-
-
-def _first_rows(key: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """Source row of the first occurrence of each row's key."""
-    k = pd.Series(key)
-    first_pos = k.groupby(k, sort=False).transform("idxmin").to_numpy()
-    return rows[first_pos]
-
-
-def _repeat_messages(what: str, key: np.ndarray, rows: np.ndarray, dup: np.ndarray) -> np.ndarray:
-    """``"<what> repeats line <first line of the key>"`` for the repeated rows only."""
-    msg = np.empty(len(key), dtype=object)
-    msg[dup] = [f"{what} repeats line {r}" for r in _first_rows(key, rows)[dup]]
-    return msg
-
-
-def _key_text(frame: pd.DataFrame, cols: list[str]) -> np.ndarray:
-    parts = [frame[c].astype(str).to_numpy(dtype=object) for c in cols]
-    out = parts[0]
-    for p in parts[1:]:
-        out = out + ", " + p
-    return out

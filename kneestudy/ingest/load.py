@@ -11,19 +11,21 @@ import pandas as pd
 
 from kneestudy.errors import ValidationError
 from kneestudy.ingest.convert import TableState, convert_table
+from kneestudy.ingest.mapping import TableMapping, apply_mapping, table_mapping
 from kneestudy.ingest.model import REQUIRED_TABLES, STUDY_TABLES, TABLES, Cohort, Manifest, Study
+from kneestudy.ingest.quarantine import default_quarantine, write_quarantine
 from kneestudy.ingest.readers import RawTable, TableReadError, read_raw
-from kneestudy.ingest.report import Collector, ValidationReport
+from kneestudy.ingest.report import DEFAULT_MAX_FAILURES, Collector, ValidationReport
 from kneestudy.ingest.rules import cascade, check_cohort_rules, check_literature_rules
 from kneestudy.schemas.manifest import (
-    TABLE_KEYS,
-    _path_problem,
     check_manifest,
     check_study_manifest,
+    mapping_sections,
+    split_sheet,
 )
 from kneestudy.schemas.spec import TableSpec, table_spec
 
-__all__ = ["load_cohort", "load_study", "validate", "validate_cohort"]
+__all__ = ["load_cohort", "load_study", "validate", "validate_cohort", "write_quarantine"]
 
 _ON_INVALID = ("raise", "quarantine")
 #: Files above this size are read side by side.
@@ -42,13 +44,20 @@ def _empty_state(name: str, file: str | None) -> TableState:
 
 
 def _read_state(
-    name: str, path: Path, file: str, out: Collector, raw: RawTable | Exception | None = None
+    name: str,
+    path: Path,
+    file: str,
+    out: Collector,
+    raw: RawTable | Exception | None = None,
+    mapping: TableMapping | None = None,
+    keep_reasons: bool = False,
 ) -> TableState:
-    """Read (unless ``raw`` holds the reading already done, or its error) and convert."""
+    """Read (unless ``raw`` holds the reading already done, or its error), map and convert."""
     spec = table_spec(name)
+    mapping = mapping or TableMapping(name)
     try:
         if raw is None:
-            raw = read_raw(path, _text_columns(spec))
+            raw = read_raw(path, _sources(spec, mapping), mapping.options)
         elif isinstance(raw, Exception):
             raise raw
     except TableReadError as exc:
@@ -57,10 +66,28 @@ def _read_state(
     except OSError as exc:
         out.add(name, file, None, None, "readable", None, f"{file}: {exc.strerror or exc}")
         return _empty_state(name, file)
-    return convert_table(name, file, raw, spec, out)
+    mapped = apply_mapping(raw, mapping, spec, file)
+    return convert_table(
+        name,
+        file,
+        mapped.raw,
+        spec,
+        out,
+        options=mapping.options,
+        fatal=mapped.fatal,
+        original=mapped.original,
+        keep_reasons=keep_reasons,
+    )
 
 
-def _read_all(paths: dict[str, Path]) -> dict[str, RawTable | Exception]:
+def _sources(spec: TableSpec, mapping: TableMapping) -> frozenset[str]:
+    """The file's columns to read as text: ours, and the sources mapped to ours."""
+    return _text_columns(spec) | mapping.text_sources(spec)
+
+
+def _read_all(
+    paths: dict[str, Path], mappings: dict[str, TableMapping]
+) -> dict[str, RawTable | Exception]:
     """Read the table files side by side (the readers release the GIL while parsing).
 
     Small files are left to :func:`_read_state`; errors are returned, not raised,
@@ -72,8 +99,9 @@ def _read_all(paths: dict[str, Path]) -> dict[str, RawTable | Exception]:
     from concurrent.futures import ThreadPoolExecutor
 
     def one(name: str) -> RawTable | Exception:
+        m = mappings[name]
         try:
-            return read_raw(big[name], _text_columns(table_spec(name)))
+            return read_raw(big[name], _sources(table_spec(name), m), m.options)
         except (TableReadError, OSError) as exc:
             return exc
 
@@ -109,7 +137,7 @@ def _read_toml(path: Path, table: str, file: str, out: Collector) -> dict[str, A
 
 
 def _check_cohort_folder(
-    folder: Path, prefix: str, out: Collector
+    folder: Path, prefix: str, out: Collector, keep_reasons: bool = False
 ) -> tuple[Manifest | None, dict[str, TableState]]:
     """Validate one cohort folder into ``out``; file names are ``prefix + relative path``."""
     mfile = f"{prefix}cohort.toml"
@@ -123,7 +151,8 @@ def _check_cohort_folder(
             out.note("manifest", mfile, f["column"], f["message"])
         else:
             out.add("manifest", mfile, None, f["column"], rule, f["value"], f["message"])
-    tables = manifest.tables if manifest is not None else _salvage_tables(data)
+    source = manifest if manifest is not None else _salvage(data)
+    tables = source.tables
     states: dict[str, TableState] = {}
     root = folder.resolve()
     paths: dict[str, Path | None] = {}
@@ -131,16 +160,17 @@ def _check_cohort_folder(
         rel = tables.get(name)
         if rel is None:
             continue
-        path = folder / rel
+        path = folder / split_sheet(rel)[0]
         try:
             inside = path.resolve().is_relative_to(root)
-        except OSError:
+        except (OSError, ValueError):
             inside = False
         paths[name] = path if inside else None
-    raws = _read_all({n: p for n, p in paths.items() if p is not None})
+    mappings = {n: table_mapping(source, n) for n in paths}
+    raws = _read_all({n: p for n, p in paths.items() if p is not None}, mappings)
     for name, path in paths.items():
         rel = tables[name]
-        file = f"{prefix}{rel}"
+        file = f"{prefix}{split_sheet(rel)[0]}"
         if path is None:
             out.add(
                 "manifest",
@@ -153,27 +183,26 @@ def _check_cohort_folder(
             )
             states[name] = _empty_state(name, file)
             continue
-        states[name] = _read_state(name, path, file, out, raws.get(name))
+        states[name] = _read_state(
+            name, path, file, out, raws.get(name), mappings[name], keep_reasons
+        )
     if "participants" in states and "visits" in states:
         check_cohort_rules(manifest, states, mfile, out)
         cascade(states, out)
     return manifest, states
 
 
-def _salvage_tables(data: dict[str, Any]) -> dict[str, str]:
-    """Table paths from a manifest that failed elsewhere, so its tables are checked too."""
-    raw = data.get("tables")
-    if not isinstance(raw, dict):
-        return {}
-    return {
-        k: v
-        for k, v in raw.items()
-        if k in TABLE_KEYS and isinstance(v, str) and _path_problem(v) is None
-    }
+def _salvage(data: dict[str, Any]) -> Any:
+    """Tables and mapping of a manifest that failed elsewhere, so its tables are checked too."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(**mapping_sections(data))
 
 
 def _existing(path: str | Path) -> Path:
     p = Path(path)
+    if "\x00" in str(p):
+        raise FileNotFoundError(2, "a path cannot hold a NUL byte", str(p).replace("\x00", "\\0"))
     if not p.exists():
         raise FileNotFoundError(2, "no such file or folder", str(p))
     if p.is_file() and p.name in ("cohort.toml", "study.toml"):
@@ -181,11 +210,19 @@ def _existing(path: str | Path) -> Path:
     return p
 
 
-def validate(path: str | Path) -> ValidationReport:
+def validate(path: str | Path, max_failures: int | None = DEFAULT_MAX_FAILURES) -> ValidationReport:
     """Validate a cohort folder or a study folder; never raises for bad data.
 
     Unreadable files, bad TOML and missing files become failures in the
     report; only a path that does not exist raises (``FileNotFoundError``).
+
+    Parameters
+    ----------
+    path : str or Path
+        A cohort folder (``cohort.toml``) or a study folder (``study.toml``).
+    max_failures : int or None
+        Failures listed per file, column and rule (default 1,000; None: all).
+        Every failure is counted (``report.counts``, ``report.n_failures``).
 
     Examples
     --------
@@ -194,7 +231,7 @@ def validate(path: str | Path) -> ValidationReport:
     >>> report.ok, report.failures  # doctest: +SKIP
     """
     p = _existing(path)
-    out = Collector()
+    out = Collector(max_failures)
     if p.is_dir() and (p / "study.toml").is_file():
         _check_study(p, out)
     elif p.is_dir():
@@ -228,15 +265,21 @@ def _frames(states: dict[str, TableState]) -> dict[str, pd.DataFrame | None]:
 
 
 def _fatal(report: ValidationReport, states: dict[str, TableState]) -> bool:
-    f = report.failures
     return bool(
-        f["row"].isna().any()
-        or any(states.get(n) is None or states[n].fatal for n in REQUIRED_TABLES)
+        report.blocking or any(states.get(n) is None or states[n].fatal for n in REQUIRED_TABLES)
     )
 
 
+def _check_on_invalid(on_invalid: str) -> None:
+    if on_invalid not in _ON_INVALID:
+        raise ValueError(f"on_invalid must be 'raise' or 'quarantine', not {on_invalid!r}")
+
+
 def load_cohort(
-    path: str | Path, on_invalid: str = "raise", quarantine_dir: str | Path | None = None
+    path: str | Path,
+    on_invalid: str = "raise",
+    quarantine_dir: str | Path | None = None,
+    max_failures: int | None = DEFAULT_MAX_FAILURES,
 ) -> Cohort:
     """Read and validate a cohort folder.
 
@@ -247,12 +290,17 @@ def load_cohort(
     on_invalid : {"raise", "quarantine"}
         ``"raise"`` raises :class:`~kneestudy.errors.ValidationError` (with the
         report) when anything fails. ``"quarantine"`` keeps the valid rows and
-        writes the invalid ones, each with its reasons, to ``quarantine_dir``
-        (default: ``<cohort>.quarantine/`` beside the cohort). A rejected
-        participant takes its visits, adverse events and events along.
-        Failures that no row carries (manifest, unreadable file, missing
-        column) cannot be quarantined and raise either way.
+        writes the invalid ones, each with its reasons, to ``quarantine_dir``.
+        A rejected participant takes its visits, adverse events and events
+        along. Failures that no row carries (manifest, unreadable file,
+        missing column) cannot be quarantined and raise either way.
     quarantine_dir : str or Path, optional
+        Default: ``<cohort>.quarantine/`` beside the cohort folder, or, for a
+        cohort inside a study's ``cohorts/``, ``<study>.quarantine/cohorts/<cohort>/``
+        beside the study (never inside ``cohorts/``, where it would be read as a cohort).
+    max_failures : int or None
+        Failures listed in the report per file, column and rule (all are counted
+        and every rejected row is quarantined).
 
     Returns
     -------
@@ -264,19 +312,17 @@ def load_cohort(
     --------
     >>> cohort = load_cohort("my-cohort", on_invalid="quarantine")  # doctest: +SKIP
     """
-    if on_invalid not in _ON_INVALID:
-        raise ValueError(f"on_invalid must be 'raise' or 'quarantine', not {on_invalid!r}")
+    _check_on_invalid(on_invalid)
     folder = _existing(path)
-    out = Collector()
-    manifest, states = _check_cohort_folder(folder, "", out)
+    out = Collector(max_failures)
+    quarantine = on_invalid == "quarantine"
+    manifest, states = _check_cohort_folder(folder, "", out, keep_reasons=quarantine)
     _count(states, out)
     report = out.report()
     if not report.ok:
-        if on_invalid == "raise" or manifest is None or _fatal(report, states):
+        if not quarantine or manifest is None or _fatal(report, states):
             raise ValidationError(report)
-        qdir = (
-            Path(quarantine_dir) if quarantine_dir else folder.parent / f"{folder.name}.quarantine"
-        )
+        qdir = Path(quarantine_dir) if quarantine_dir else default_quarantine(folder)
         write_quarantine(qdir, states, report)
     frames = _frames(states)
     return Cohort(
@@ -290,53 +336,16 @@ def load_cohort(
     )
 
 
-def write_quarantine(qdir: Path, states: dict[str, TableState], report: ValidationReport) -> Path:
-    """Write each table's invalid rows, as read, with ``_row`` and ``_reasons`` columns."""
-    qdir.mkdir(parents=True, exist_ok=True)
-    f = report.failures
-    for name, s in states.items():
-        if not s.bad.any() and not s.unparsed:
-            continue
-        mine = f[(f["table"] == name) & (f["file"] == s.file) & f["row"].notna()]
-        reasons = (
-            (
-                mine["column"].fillna("").astype(str)
-                + ": "
-                + mine["rule"]
-                + " ("
-                + mine["message"]
-                + ")"
-            )
-            .groupby(mine["row"].astype("int64"))
-            .agg("; ".join)
-        )
-        rows = s.rows[s.bad]
-        out = s.raw.loc[s.bad].copy()
-        out.insert(0, "_reasons", pd.Series(rows).map(reasons).to_numpy())
-        out.insert(0, "_row", rows)
-        if s.unparsed:
-            extra = pd.DataFrame(
-                {
-                    "_row": [u[0] for u in s.unparsed],
-                    "_reasons": [f"field_count ({u[2]})" for u in s.unparsed],
-                    "_text": [u[1] for u in s.unparsed],
-                }
-            )
-            out = pd.concat([out, extra], ignore_index=True)
-        out.to_csv(qdir / f"{name}.csv", index=False)
-    f.to_csv(qdir / "failures.csv", index=False)
-    (qdir / "report.txt").write_text(str(report) + "\n", encoding="utf-8")
-    return qdir
-
-
-def validate_cohort(cohort: Cohort) -> ValidationReport:
+def validate_cohort(
+    cohort: Cohort, max_failures: int | None = DEFAULT_MAX_FAILURES
+) -> ValidationReport:
     """Validate an in-memory :class:`Cohort` (e.g. a simulated one).
 
     Rows in the report are 1-based record numbers; ``file`` is empty. Beyond
     the rules of files, each column must already have its canonical dtype
     (rule ``canonical_dtype``), so that writing and re-reading gives equal tables.
     """
-    out = Collector()
+    out = Collector(max_failures)
     manifest, failures = check_manifest(cohort.manifest.to_dict())
     for f in failures:
         out.add("manifest", None, None, f["column"], f["rule"], f["value"], f["message"])
@@ -372,7 +381,26 @@ def _canonical(dtype: object, expected: object) -> bool:
     return str(dtype) == str(np.dtype(expected) if expected in (object, bool) else expected)
 
 
-def _check_study(folder: Path, out: Collector) -> tuple[dict | None, list, dict]:
+def _cohort_folders(cdir: Path, out: Collector) -> list[Path]:
+    """The cohort folders of a study's ``cohorts/`` (quarantine output is skipped, with a note)."""
+    found = []
+    for sub in sorted(p for p in cdir.iterdir() if p.is_dir()):
+        if sub.name.endswith(".quarantine") and not (sub / "cohort.toml").exists():
+            out.note(
+                "study",
+                f"cohorts/{sub.name}",
+                None,
+                f"cohorts/{sub.name} holds quarantined rows, not a cohort; skipped (move it out "
+                "of cohorts/)",
+            )
+            continue
+        found.append(sub)
+    return found
+
+
+def _check_study(
+    folder: Path, out: Collector, keep_reasons: bool = False
+) -> tuple[dict | None, list, dict]:
     data = _read_toml(folder / "study.toml", "study", "study.toml", out)
     meta = None
     codes: dict[str, str] = {}
@@ -386,9 +414,9 @@ def _check_study(folder: Path, out: Collector) -> tuple[dict | None, list, dict]
     cdir = folder / "cohorts"
     seen: dict[str, str] = {}
     if cdir.is_dir():
-        for sub in sorted(p for p in cdir.iterdir() if p.is_dir()):
+        for sub in _cohort_folders(cdir, out):
             prefix = f"cohorts/{sub.name}/"
-            manifest, states = _check_cohort_folder(sub, prefix, out)
+            manifest, states = _check_cohort_folder(sub, prefix, out, keep_reasons)
             _count(states, out)
             if manifest is not None:
                 codes.update(manifest.codes)
@@ -408,50 +436,60 @@ def _check_study(folder: Path, out: Collector) -> tuple[dict | None, list, dict]
     for name in STUDY_TABLES:
         path = folder / "literature" / f"{name}.csv"
         if path.exists():
-            s = _read_state(name, path, f"literature/{name}.csv", out)
+            s = _read_state(name, path, f"literature/{name}.csv", out, keep_reasons=keep_reasons)
             check_literature_rules(s, codes, out)
             lit[name] = s
     _count(lit, out)
     return meta, cohorts, lit
 
 
-def load_study(path: str | Path, on_invalid: str = "raise") -> Study:
+def load_study(
+    path: str | Path,
+    on_invalid: str = "raise",
+    quarantine_dir: str | Path | None = None,
+    max_failures: int | None = DEFAULT_MAX_FAILURES,
+) -> Study:
     """Read and validate a study folder (``study.toml``, ``cohorts/``, ``literature/``).
 
-    ``on_invalid`` as in :func:`load_cohort`; with ``"quarantine"`` each
-    cohort's invalid rows go to ``<cohort>.quarantine/`` beside it and invalid
-    literature rows to ``literature.quarantine/``.
+    ``on_invalid`` and ``max_failures`` as in :func:`load_cohort`. With
+    ``"quarantine"`` the invalid rows go to ``quarantine_dir`` (default
+    ``<study>.quarantine/`` beside the study folder): ``cohorts/<cohort>/`` for
+    each cohort and ``literature/`` for the literature tables, with the whole
+    report in ``report.txt`` and ``failures.csv``.
 
     Examples
     --------
     >>> study = load_study("my-study")  # doctest: +SKIP
     """
-    if on_invalid not in _ON_INVALID:
-        raise ValueError(f"on_invalid must be 'raise' or 'quarantine', not {on_invalid!r}")
+    _check_on_invalid(on_invalid)
     folder = _existing(path)
-    out = Collector()
+    out = Collector(max_failures)
     if not (folder / "study.toml").is_file():
         out.add("study", "study.toml", None, None, "missing_file", None, "study.toml not found")
         raise ValidationError(out.report())
-    meta, cohorts, lit = _check_study(folder, out)
+    quarantine = on_invalid == "quarantine"
+    meta, cohorts, lit = _check_study(folder, out, keep_reasons=quarantine)
     report = out.report()
     if not report.ok:
         all_states = [s for _, st, _ in cohorts for s in st.values()] + list(lit.values())
         fatal = (
-            on_invalid == "raise"
+            not quarantine
             or meta is None
-            or report.failures["row"].isna().any()
+            or report.blocking
             or any(m is None for m, _, _ in cohorts)
             or any(s.fatal for s in all_states)
         )
         if fatal:
             raise ValidationError(report)
+        qroot = Path(quarantine_dir) if quarantine_dir else default_quarantine(folder)
         for _, states, prefix in cohorts:
             if any(s.bad.any() or s.unparsed for s in states.values()):
-                sub = folder / prefix.rstrip("/")
-                write_quarantine(sub.parent / f"{sub.name}.quarantine", states, report)
+                write_quarantine(qroot / prefix.rstrip("/"), states, report, prefix=prefix)
         if any(s.bad.any() for s in lit.values()):
-            write_quarantine(folder / "literature.quarantine", lit, report)
+            write_quarantine(qroot / "literature", lit, report, prefix="literature/")
+        qroot.mkdir(parents=True, exist_ok=True)
+        report.failures.to_csv(qroot / "failures.csv", index=False)
+        (qroot / "report.txt").write_text(str(report) + "\n", encoding="utf-8")
     result = []
     for manifest, states, prefix in cohorts:
         frames = _frames(states)

@@ -33,9 +33,18 @@ from typing import Any
 
 import pandas as pd
 
-from kneestudy.interventions import idea_of, label_of
+from kneestudy.interventions import idea_of, label_of, split_codes
 
-__all__ = ["CONTRAST_COLUMNS", "Cohort", "Manifest", "Study", "TABLES", "toml_dumps"]
+__all__ = [
+    "CONTRAST_COLUMNS",
+    "MAPPING_FIELDS",
+    "Cohort",
+    "Manifest",
+    "Study",
+    "StudyManifest",
+    "TABLES",
+    "toml_dumps",
+]
 
 #: Table names of a cohort, in the order they are read and reported.
 TABLES: tuple[str, ...] = ("participants", "visits", "adverse_events", "events")
@@ -62,14 +71,23 @@ CONTRAST_COLUMNS: tuple[str, ...] = (
 )
 
 
+#: Manifest fields that map a researcher's files onto the data model (applied at ingest).
+MAPPING_FIELDS: tuple[str, ...] = ("columns", "values", "weeks", "wide", "format")
+
+
 @dataclass(frozen=True)
 class Manifest:
     """A cohort's ``cohort.toml``.
 
     Attributes follow DESIGN.md. ``codes`` holds intervention codes the cohort
-    declares beyond the registry (code -> label). ``population`` names the
-    condition studied, for indirectness ("patellofemoral pain" unless said).
-    ``seed`` records the simulator seed of a synthetic cohort.
+    declares beyond the registry (code -> label); ``code_ideas`` the idea a
+    declared code belongs to (code -> idea code; empty when none is said).
+    ``population`` names the condition studied, for indirectness
+    ("patellofemoral pain" unless said). ``seed`` records the simulator seed
+    of a synthetic cohort. ``columns``, ``values``, ``weeks``, ``wide`` and
+    ``format`` are the mapping of the files onto the data model
+    (:mod:`kneestudy.schemas.mapping`); a cohort read from files holds the
+    mapped data, so :meth:`without_mapping` is what is written back.
     """
 
     cohort_id: str
@@ -88,31 +106,59 @@ class Manifest:
     population: str = "patellofemoral pain"
     seed: int | None = None
     description: str = ""
+    code_ideas: Mapping[str, str] = field(default_factory=dict)
+    columns: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    values: Mapping[str, Mapping[str, Mapping[str, str]]] = field(default_factory=dict)
+    weeks: Mapping[str, float] = field(default_factory=dict)
+    wide: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    format: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     @property
     def is_synthetic(self) -> bool:
         """True for simulated data (``source = "synthetic"``)."""
         return self.source.strip().lower() == "synthetic"
 
+    @property
+    def has_mapping(self) -> bool:
+        """True when any mapping section is given."""
+        return any(getattr(self, name) for name in MAPPING_FIELDS)
+
+    def without_mapping(self) -> Manifest:
+        """The same manifest with no mapping (for data already in the data model's terms)."""
+        return replace(self, **{name: {} for name in MAPPING_FIELDS})
+
     def to_dict(self) -> dict[str, Any]:
         """The manifest as TOML-ready dict (empty optional fields left out)."""
         out: dict[str, Any] = {}
         for f in fields(self):
             v = getattr(self, f.name)
-            if v is None or (f.name in ("codes", "description") and not v):
+            if f.name == "code_ideas":
+                continue  # written inside [codes]
+            if v is None or (f.name in ("codes", "description", *MAPPING_FIELDS) and not v):
                 continue
             if f.name == "visit_weeks":
                 v = [_plain_number(w) for w in v]
             elif f.name == "primary_week":
                 v = _plain_number(v)
+            elif f.name == "codes":
+                v = {
+                    k: {"label": lab, "idea": self.code_ideas[k]} if k in self.code_ideas else lab
+                    for k, lab in v.items()
+                }
+            elif f.name == "weeks":
+                v = {k: _plain_number(w) for k, w in v.items()}
             elif isinstance(v, Mapping):
-                v = dict(v)
+                v = _plain_dict(v)
             out[f.name] = v
         return out
 
     def to_toml(self) -> str:
         """Serialise as ``cohort.toml`` text."""
         return toml_dumps(self.to_dict())
+
+
+def _plain_dict(v: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _plain_dict(x) if isinstance(x, Mapping) else x for k, x in v.items()}
 
 
 def _plain_number(x: float) -> int | float:
@@ -134,28 +180,50 @@ def _toml_value(v: Any) -> str:
         escaped = (
             v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
         )
+        escaped = "".join(
+            c if ord(c) >= 32 and ord(c) != 127 else f"\\u{ord(c):04x}" for c in escaped
+        )
         return f'"{escaped}"'
     if isinstance(v, (list, tuple)):
         return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    if isinstance(v, Mapping):  # inline table
+        return "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(x)}" for k, x in v.items()) + " }"
     raise TypeError(f"cannot write {type(v).__name__} to TOML")
 
 
+def _toml_key(k: str) -> str:
+    bare = bool(k) and k.replace("_", "").replace("-", "").isalnum() and k.isascii()
+    return k if bare else _toml_value(k)
+
+
 def toml_dumps(data: Mapping[str, Any]) -> str:
-    """Minimal TOML writer for manifests: scalars, arrays and one level of tables."""
+    """Minimal TOML writer for manifests: scalars, arrays, inline tables and nested tables.
+
+    A table whose values are all tables is written as ``[a.b]`` sections
+    (``[columns.visits]``, ``[values.participants.sex]``); ``[codes]`` entries
+    that are tables are written inline (``my_brace = { label = "...", idea = "..." }``).
+    """
     lines: list[str] = []
-    tables: list[tuple[str, Mapping[str, Any]]] = []
+    sections: list[tuple[str, Mapping[str, Any]]] = []
     for key, value in data.items():
         if isinstance(value, Mapping):
-            tables.append((key, value))
+            sections.append((_toml_key(key), value))
         else:
-            lines.append(f"{key} = {_toml_value(value)}")
-    for key, table in tables:
-        lines.append("")
-        lines.append(f"[{key}]")
-        for k, v in table.items():
-            bare = k.replace("_", "").replace("-", "").isalnum()
-            lines.append(f"{k if bare else _toml_value(k)} = {_toml_value(v)}")
+            lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
+    _sections(lines, sections)
     return "\n".join(lines) + "\n"
+
+
+def _sections(lines: list[str], sections: list[tuple[str, Mapping[str, Any]]]) -> None:
+    for name, table in sections:
+        nested = bool(table) and all(isinstance(v, Mapping) for v in table.values())
+        if nested and not name.endswith("codes"):
+            _sections(lines, [(f"{name}.{_toml_key(k)}", v) for k, v in table.items()])
+            continue
+        lines.append("")
+        lines.append(f"[{name}]")
+        for k, v in table.items():
+            lines.append(f"{_toml_key(k)} = {_toml_value(v)}")
 
 
 @dataclass(eq=False)
@@ -205,18 +273,28 @@ class Cohort:
 
     @property
     def arms(self) -> pd.DataFrame:
-        """One row per arm: arm, intervention, idea (or None), label, n.
+        """One row per arm: arm, intervention, idea (or None), label, display, n, is_comparator.
 
         Arms are ordered with the comparator last, the others as first seen.
+        Analyses identify an arm by its ``intervention`` code; ``display`` is
+        the label to show, unique per code (:func:`display_labels`). ``idea``
+        follows the manifest's ``code_ideas`` for declared codes.
         """
         p = self.participants
-        g = p.groupby(["arm", "intervention"], sort=False, observed=True).size()
+        g = p.groupby(["arm", "intervention"], sort=False, observed=True, dropna=False).size()
         out = g.rename("n").reset_index()
-        out["idea"] = [idea_of(c) for c in out["intervention"]]
+        ideas = dict(getattr(self.manifest, "code_ideas", {}) or {})
+        out["idea"] = [code_idea(c, ideas) for c in out["intervention"]]
         out["label"] = [label_of(c, self.manifest.codes) for c in out["intervention"]]
         out["is_comparator"] = out["intervention"] == self.comparator
         out = out.sort_values("is_comparator", kind="stable").reset_index(drop=True)
-        return out[["arm", "intervention", "idea", "label", "n", "is_comparator"]]
+        shown = display_labels(out, self.manifest.codes)
+        out["display"] = [shown.get(c, str(c)) for c in out["intervention"]]
+        return out[["arm", "intervention", "idea", "label", "display", "n", "is_comparator"]]
+
+    def display_labels(self) -> dict[str, str]:
+        """Intervention code -> a label to show, unique within the cohort (see :func:`display_labels`)."""
+        return display_labels(self.arms, self.manifest.codes)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tables present, by name."""
@@ -271,7 +349,8 @@ class Cohort:
         folder = Path(path)
         folder.mkdir(parents=True, exist_ok=True)
         names = {name: f"{name}.csv" for name in self.tables()}
-        manifest = replace(self.manifest, tables=names)
+        # the tables are written in the data model's terms: no mapping applies to them
+        manifest = replace(self.manifest.without_mapping(), tables=names)
         for name, frame in self.tables().items():
             write_csv(frame, folder / names[name])
         (folder / "cohort.toml").write_text(manifest.to_toml(), encoding="utf-8")
@@ -286,6 +365,73 @@ class Cohort:
         )
 
 
+def code_idea(code: str, code_ideas: Mapping[str, str] | None = None) -> str | None:
+    """The idea an arm code tests: :func:`~kneestudy.interventions.idea_of`, or for a
+    declared code the idea the manifest's ``[codes]`` gives it (``code_ideas``)."""
+    found = idea_of(code)
+    if found is not None or not code_ideas:
+        return found
+    for part in split_codes(code):
+        if part in code_ideas:
+            return code_ideas[part]
+    return None
+
+
+def _norm_label(text: str) -> str:
+    return " ".join(str(text).split()).casefold()
+
+
+def display_labels(arms: pd.DataFrame, codes: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Intervention code -> the label to show for it, unique within the arms given.
+
+    Analyses identify arms by intervention code; people read labels. The label
+    of a code is its arm label when the code has one (a crossover's codes,
+    shared by several sequences, take the code's registry label instead). When
+    two codes would show the same text (compared without case or repeated
+    spaces), each gets its code's registry label in brackets
+    (``"Brace (Knee brace)"``, ``"Brace (Custom patellar brace)"``) and, if
+    that still collides, the code itself (``"Brace [my_brace]"``).
+
+    Parameters
+    ----------
+    arms : DataFrame
+        With columns ``arm`` and ``intervention`` (e.g. :attr:`Cohort.arms`).
+    codes : mapping, optional
+        Declared codes (code -> label), for the registry labels of declared codes.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> arms = pd.DataFrame({"arm": ["Brace", "Brace"],
+    ...                      "intervention": ["knee_brace", "usual_care"]})
+    >>> display_labels(arms)
+    {'knee_brace': 'Brace (Knee brace)', 'usual_care': 'Brace (Usual care)'}
+    """
+    codes = codes or {}
+    base: dict[str, str] = {}
+    for code in dict.fromkeys(arms["intervention"].dropna().astype(str)):
+        labels = {
+            str(a).strip()
+            for a in arms.loc[arms["intervention"].astype(str) == code, "arm"]
+            if isinstance(a, str) and a.strip()
+        }
+        base[code] = labels.pop() if len(labels) == 1 else label_of(code, codes)
+    out = dict(base)
+    for step in ("label", "code"):
+        seen: dict[str, list[str]] = {}
+        for code, text in out.items():
+            seen.setdefault(_norm_label(text), []).append(code)
+        clashes = [c for group in seen.values() if len(group) > 1 for c in group]
+        if not clashes:
+            break
+        for code in clashes:
+            if step == "label":
+                out[code] = f"{base[code]} ({label_of(code, codes)})"
+            else:
+                out[code] = f"{out[code]} [{code}]"
+    return out
+
+
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
     """Write a table as UTF-8 CSV with full float precision and ISO dates."""
     out = frame.copy()
@@ -293,6 +439,22 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
         if pd.api.types.is_datetime64_any_dtype(out[col]):
             out[col] = out[col].dt.strftime("%Y-%m-%d")
     out.to_csv(path, index=False, lineterminator="\n", date_format="%Y-%m-%d")
+
+
+@dataclass(frozen=True)
+class StudyManifest:
+    """A study's ``study.toml``: id, title, declared codes and the other fields.
+
+    ``codes`` maps declared codes to labels and ``code_ideas`` declared codes
+    to the idea they belong to (empty when none is said), as on a cohort's
+    :class:`Manifest`.
+    """
+
+    study_id: str
+    title: str
+    codes: Mapping[str, str] = field(default_factory=dict)
+    code_ideas: Mapping[str, str] = field(default_factory=dict)
+    metadata: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(eq=False)
@@ -325,6 +487,28 @@ class Study:
     report: Any = None
     metadata: Mapping[str, Any] = field(default_factory=dict)
 
+    @property
+    def manifest(self) -> StudyManifest:
+        """The study's manifest; declared ``codes`` read from ``metadata["codes"]``."""
+        from kneestudy.schemas.manifest import check_study_manifest
+
+        raw = self.metadata.get("codes") if isinstance(self.metadata, Mapping) else None
+        codes: dict[str, str] = {}
+        ideas: dict[str, str] = {}
+        if isinstance(raw, Mapping):
+            checked, _ = check_study_manifest({"study_id": "x", "title": "x", "codes": raw})
+            if checked is not None:
+                codes, ideas = checked["codes"], checked["code_ideas"]
+        return StudyManifest(self.study_id, self.title, codes, ideas, dict(self.metadata))
+
+    @property
+    def code_ideas(self) -> dict[str, str]:
+        """Declared code -> idea, from ``study.toml`` and every cohort's manifest."""
+        out = dict(self.manifest.code_ideas)
+        for c in self.cohorts:
+            out.update(getattr(c.manifest, "code_ideas", {}) or {})
+        return out
+
     def cohort(self, cohort_id: str) -> Cohort:
         """The cohort with this id (KeyError naming the ids there are)."""
         for c in self.cohorts:
@@ -353,7 +537,13 @@ class Study:
         return folder
 
     def __repr__(self) -> str:
+        def kind(frame: pd.DataFrame) -> str:
+            src = frame["source"] if "source" in frame else pd.Series(dtype=object)
+            synthetic = len(frame) and src.astype(str).str.lower().eq("synthetic").all()
+            return "synthetic" if synthetic else "literature"
+
         return (
             f"Study({self.study_id!r}, {len(self.cohorts)} cohorts, "
-            f"{len(self.contrasts)} published contrasts, {len(self.arm_summaries)} arm summaries)"
+            f"{len(self.contrasts)} {kind(self.contrasts)} contrasts, "
+            f"{len(self.arm_summaries)} {kind(self.arm_summaries)} arm summaries)"
         )

@@ -1,12 +1,19 @@
-"""Readers for table files: CSV, Parquet, Excel, SAS, SPSS and Stata.
+"""Readers for table files: CSV, TSV (plain or gzip), Parquet, Excel, SAS, SPSS and Stata.
 
 Every reader returns a :class:`RawTable` (the frame as the file holds it,
 plus the source row number of each record) or raises :class:`TableReadError`
 (a :class:`~kneestudy.errors.ReadError` naming the file and the reason, with a
 short ``rule``). Columns are never renamed: a duplicated header is an error,
-not ``age.1``. CSV is read with pyarrow: columns named in ``text_columns`` as text, the
-others typed by pyarrow's inference (a column holding any non-number stays
-text, so nothing is coerced silently).
+not ``age.1``. How a file is written (encoding, delimiter, decimal comma,
+thousands separator, missing-value strings, Excel sheet) comes from
+:class:`ReadOptions` (the manifest's ``[format.TABLE]`` and ``file.xlsx#Sheet``).
+
+The same text rules hold in every format: text cells are trimmed of
+surrounding whitespace, and an empty cell or one of the missing-value strings
+(:data:`NA_VALUES` unless ``na_values`` is declared) is missing. Numbers are
+decimal only: pyarrow's CSV inference would read ``0x1E`` as 30, so a file
+holding a hexadecimal-looking number has its numeric columns read as text and
+parsed strictly by :mod:`kneestudy.ingest.values`.
 
 CSV and Parquet text columns are factorised in Arrow while reading (one hash
 pass; see :func:`factorize_text`): the frame holds the same Python strings,
@@ -15,9 +22,6 @@ and ``RawTable.codes`` lets validation check each distinct value once.
 
 from __future__ import annotations
 
-import csv
-import io
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,22 +32,47 @@ import pandas as pd
 
 from kneestudy.errors import ReadError
 
-__all__ = ["EXTENSIONS", "RawTable", "TableReadError", "read_raw", "read_table"]
+__all__ = [
+    "EXTENSIONS",
+    "NA_VALUES",
+    "RawTable",
+    "ReadOptions",
+    "TableReadError",
+    "file_kind",
+    "read_raw",
+    "read_table",
+]
 
-#: File suffix -> format name.
+#: File suffix -> format name (``.gz`` after ``.csv``/``.tsv`` means gzip-compressed).
 EXTENSIONS = {
     ".csv": "csv",
     ".txt": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
     ".parquet": "parquet",
     ".pq": "parquet",
     ".xlsx": "excel",
+    ".xlsm": "excel",
     ".sas7bdat": "sas",
     ".xpt": "xport",
     ".sav": "spss",
+    ".zsav": "spss",
     ".dta": "stata",
 }
 
-_NULLS = ["", "NA", "N/A", "NaN", "nan", "NULL", "null", "None", "#N/A", "-NaN", "-nan"]
+#: Cells read as missing in every format (after trimming), unless ``na_values`` is declared.
+NA_VALUES: tuple[str, ...] = (
+    "NA",
+    "N/A",
+    "NaN",
+    "nan",
+    "NULL",
+    "null",
+    "None",
+    "#N/A",
+    "-NaN",
+    "-nan",
+)
 
 
 class TableReadError(ReadError):
@@ -53,6 +82,33 @@ class TableReadError(ReadError):
         super().__init__(path, message)
         self.rule = rule
         self.column = column
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How a table's file is written (the manifest's ``[format.TABLE]``).
+
+    ``encoding`` (default UTF-8), ``delimiter`` (default ``,``; tab for TSV),
+    ``decimal`` (``.`` or ``,``), ``thousands`` (a separator, or None: then
+    ``1,000`` is not a number), ``na_values`` (None: :data:`NA_VALUES`),
+    ``sheet`` (an Excel sheet by name), ``date_format`` (strftime; default ISO
+    8601) and ``time_zone`` (``"utc"`` converts times with a zone to UTC; by
+    default a zone is a failure).
+    """
+
+    encoding: str | None = None
+    delimiter: str | None = None
+    decimal: str = "."
+    thousands: str | None = None
+    na_values: tuple[str, ...] | None = None
+    sheet: str | None = None
+    date_format: str | None = None
+    time_zone: str | None = None
+
+    @property
+    def na(self) -> frozenset[str]:
+        """Missing-value strings (after trimming); the empty string always."""
+        return frozenset((NA_VALUES if self.na_values is None else self.na_values) + ("",))
 
 
 @dataclass
@@ -69,72 +125,101 @@ class RawTable:
     #: ``frame[name]`` equal to ``uniques[codes]`` (code -1 = missing). Checks
     #: then run once per distinct value instead of once per row.
     codes: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    #: Value labels stored in the file (SPSS, Stata): column -> {code text: label}.
+    labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: Remarks made while reading: (column or None, message).
+    notes: list[tuple[str | None, str]] = field(default_factory=list)
+
+    @property
+    def row_word(self) -> str:
+        """What ``rows`` count: ``line`` (CSV), ``row`` (Excel sheet) or ``record``."""
+        return {"csv": "line", "tsv": "line", "excel": "row"}.get(self.format, "record")
 
 
-def read_table(path: str | Path, text_columns: tuple[str, ...] = ()) -> pd.DataFrame:
+def file_kind(path: Path) -> str | None:
+    """Format name of a file from its suffix (``visits.csv.gz`` -> ``"csv.gz"``)."""
+    suffixes = [s.lower() for s in path.suffixes]
+    if (
+        len(suffixes) >= 2
+        and suffixes[-1] == ".gz"
+        and EXTENSIONS.get(suffixes[-2])
+        in (
+            "csv",
+            "tsv",
+        )
+    ):
+        return EXTENSIONS[suffixes[-2]] + ".gz"
+    return EXTENSIONS.get(path.suffix.lower())
+
+
+def read_table(
+    path: str | Path, text_columns: tuple[str, ...] = (), options: ReadOptions | None = None
+) -> pd.DataFrame:
     """Read one table file into a DataFrame, columns as the file holds them.
 
     Parameters
     ----------
     path : str or Path
-        A ``.csv``, ``.parquet``, ``.xlsx``, ``.sas7bdat``, ``.xpt``, ``.sav`` or ``.dta`` file.
+        A ``.csv``, ``.tsv`` (either may be ``.gz``), ``.parquet``, ``.xlsx``,
+        ``.sas7bdat``, ``.xpt``, ``.sav`` or ``.dta`` file; ``trial.xlsx#Visits``
+        names a sheet.
     text_columns : tuple of str
         CSV columns kept as text (identifiers such as ``"001"``); the others are
         read as numbers when every value is one.
+    options : ReadOptions, optional
+        Encoding, delimiter, decimal comma and the other ``[format]`` options.
 
     Raises
     ------
     kneestudy.errors.ReadError
-        The file is missing, empty, binary, not UTF-8, wrongly delimited, has a
-        duplicated column name or cannot be parsed; the message names the file.
+        The file is missing, empty, binary, not in its encoding, wrongly
+        delimited, has a duplicated column name or cannot be parsed; the message
+        names the file.
 
     Examples
     --------
     >>> read_table("visits.csv", text_columns=("participant_id",))  # doctest: +SKIP
     """
-    return read_raw(Path(path), frozenset(text_columns)).frame
+    from kneestudy.schemas.manifest import split_sheet
+
+    opts = options or ReadOptions()
+    rel, sheet = split_sheet(str(path))
+    if sheet is not None:
+        from dataclasses import replace
+
+        opts = replace(opts, sheet=sheet)
+    return read_raw(Path(rel), frozenset(text_columns), opts).frame
 
 
-def read_raw(path: Path, text_columns: frozenset[str] = frozenset()) -> RawTable:
+def read_raw(
+    path: Path, text_columns: frozenset[str] = frozenset(), options: ReadOptions | None = None
+) -> RawTable:
     """Read ``path`` as a :class:`RawTable` (see :func:`read_table`)."""
-    kind = EXTENSIONS.get(path.suffix.lower())
+    opts = options or ReadOptions()
+    kind = file_kind(path)
     if kind is None:
         raise TableReadError(
             path,
-            f"unsupported file type '{path.suffix}'; use one of {', '.join(sorted(EXTENSIONS))}",
+            f"unsupported file type '{path.suffix}'; use one of "
+            f"{', '.join(sorted(EXTENSIONS))} (CSV and TSV may be .gz)",
             rule="file_type",
         )
     if not path.is_file():
         raise TableReadError(path, "file not found", rule="missing_file")
-    if kind == "csv":
-        return _read_csv(path, text_columns)
-    codes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    try:
-        if kind == "parquet":
-            frame, codes = _read_parquet(path)
-        elif kind == "excel":
-            return _read_excel(path)
-        elif kind == "sas":
-            frame = pd.read_sas(path, format="sas7bdat", encoding="utf-8")
-        elif kind == "xport":  # pyreadstat reads XPORT versions 5 and 8
-            import pyreadstat
+    if opts.sheet is not None and kind != "excel":
+        raise TableReadError(path, f"'#{opts.sheet}' names a sheet, but this is not an Excel file")
+    if kind.startswith(("csv", "tsv")):
+        from kneestudy.ingest.delimited import read_delimited
 
-            frame, _ = pyreadstat.read_xport(str(path))
-        elif kind == "spss":
-            import pyreadstat
+        raw = read_delimited(path, text_columns, opts, kind)
+    else:
+        from kneestudy.ingest.formats import read_binary
 
-            frame, _ = pyreadstat.read_sav(str(path))
-        else:
-            frame = pd.read_stata(path)
-    except TableReadError:
-        raise
-    except Exception as exc:  # the library's own error, re-worded with the file name
-        raise TableReadError(path, f"cannot read as {kind}: {_short(exc)}") from None
-    _check_duplicates(path, list(frame.columns))
-    frame.index = pd.RangeIndex(len(frame))  # in place: no copy of the data
-    if kind != "parquet":
-        frame = _blank_to_null(frame)
-    return RawTable(frame, np.arange(1, len(frame) + 1, dtype=np.int64), kind, codes=codes)
+        raw = read_binary(path, kind, opts)
+        _check_duplicates(path, list(raw.frame.columns))
+        raw.frame.index = pd.RangeIndex(len(raw.frame))  # in place: no copy of the data
+    _clean_text_columns(raw, opts.na)
+    return raw
 
 
 def _short(exc: BaseException) -> str:
@@ -156,23 +241,156 @@ def _check_duplicates(path: Path, names: list[Any]) -> None:
             )
 
 
-def _blank_to_null(frame: pd.DataFrame) -> pd.DataFrame:
-    """Empty or blank text cells become missing (as in CSV); vectorised."""
-    for col in frame.columns:
-        s = frame[col]
-        if s.dtype != object:
+# -- text rules shared by every format ------------------------------------------
+
+
+def _clean_text_columns(raw: RawTable, na: frozenset[str]) -> None:
+    """Trim text cells and make missing-value strings missing, in every column.
+
+    Factorised columns are cleaned once per distinct value; object columns of
+    the other readers are cleaned where they hold strings. Trimmed values are
+    counted in a note.
+    """
+    frame = raw.frame
+    for name in frame.columns:  # factorised columns were cleaned as they were read
+        if name in raw.codes or frame[name].dtype != object:
             continue
-        if pd.api.types.infer_dtype(s, skipna=True) == "string":
-            blank = s.str.strip().eq("").fillna(False).to_numpy(dtype=bool)
-        else:
-            blank = (
-                s.map(lambda v: isinstance(v, str) and not v.strip(), na_action="ignore")
-                .eq(True)
-                .to_numpy(dtype=bool)
-            )
-        if blank.any():
-            frame[col] = s.mask(blank, None)
-    return frame
+        cleaned, trimmed = clean_objects(frame[name], na)
+        if cleaned is not None:
+            frame[name] = cleaned
+        if trimmed:
+            raw.notes.append((str(name), trim_note(str(name), trimmed)))
+
+
+def trim_note(column: str, n: int) -> str:
+    """The note for text cells that had surrounding whitespace."""
+    return f"{column}: {n} value(s) had spaces around them; trimmed"
+
+
+def clean_codes(
+    codes: np.ndarray, uniques: np.ndarray, na: frozenset[str]
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Trim distinct text values, mark missing-value strings missing, merge duplicates.
+
+    Returns ``(codes, uniques, rows trimmed)``; the inputs themselves when
+    nothing changes (the common case, checked in Arrow without a Python loop).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not len(uniques):
+        return codes, np.asarray(uniques, dtype=object), 0
+    if isinstance(uniques, pa.Array):
+        arr = uniques
+    else:
+        arr = pa.array(uniques, type=pa.string(), from_pandas=True)
+    na_set = pa.array(sorted(na), type=pa.string())
+    trimmed = pc.utf8_trim_whitespace(arr)
+    changed = pc.fill_null(pc.not_equal(trimmed, arr), False)
+    if not pc.any(changed).as_py() and not pc.any(pc.is_in(arr, value_set=na_set)).as_py():
+        # the usual case: nothing to trim, no missing-value string
+        return codes, _remember(arr.to_numpy(zero_copy_only=False).astype(object), arr), 0
+    is_na = pc.fill_null(pc.is_in(trimmed, value_set=na_set), True)
+    changed_np = changed.to_numpy(zero_copy_only=False).astype(bool, copy=False)
+    na_np = is_na.to_numpy(zero_copy_only=False).astype(bool, copy=False)
+    if not changed_np.any() and not na_np.any():
+        return codes, _remember(arr.to_numpy(zero_copy_only=False).astype(object), arr), 0
+    n_trimmed = 0
+    present = codes >= 0
+    if changed_np.any():
+        used = np.bincount(codes[present], minlength=len(uniques))
+        n_trimmed = int(used[changed_np & ~na_np].sum())
+    values = trimmed.to_numpy(zero_copy_only=False).astype(object, copy=False)
+    values = np.where(na_np, None, values)
+    joint, new_uniques = pd.factorize(values, use_na_sentinel=True)
+    remap = np.append(joint.astype(np.int64), -1)
+    new_codes = remap[codes]
+    return new_codes, np.asarray(new_uniques, dtype=object), n_trimmed
+
+
+# Arrow arrays of distinct values already built, by the numpy array they were turned into:
+# checks on distinct values (patterns, case) reuse them instead of converting back.
+_ARROW: dict[int, tuple[Any, Any]] = {}
+
+
+def _remember(values: np.ndarray, arrow: Any) -> np.ndarray:
+    import weakref
+
+    key = id(values)
+    _ARROW[key] = (weakref.ref(values, lambda _, k=key: _ARROW.pop(k, None)), arrow)
+    return values
+
+
+def arrow_of(values: np.ndarray) -> Any:
+    """``values`` (distinct text values) as an Arrow string array, reusing the reader's."""
+    import pyarrow as pa
+
+    hit = _ARROW.get(id(values))
+    if hit is not None and hit[0]() is values:
+        return hit[1]
+    return pa.array(values, type=pa.string(), from_pandas=True)
+
+
+def clean_objects(s: pd.Series, na: frozenset[str]) -> tuple[pd.Series | None, int]:
+    """The text rules on an object column of mixed values (strings cleaned, others kept)."""
+    is_str = s.map(lambda v: isinstance(v, str), na_action="ignore").eq(True).to_numpy(dtype=bool)
+    if not is_str.any():
+        return None, 0
+    text = s[is_str].astype(str)
+    stripped = text.str.strip()
+    changed = (stripped != text).to_numpy()
+    missing = stripped.isin(na).to_numpy()
+    if not changed.any() and not missing.any():
+        return None, 0
+    out = s.copy()
+    vals = stripped.to_numpy(dtype=object)
+    vals[missing] = None
+    out[is_str] = vals
+    return out, int((changed & ~missing).sum())
+
+
+def factorize_clean(column, na: frozenset[str]) -> tuple[np.ndarray, np.ndarray, int]:
+    """:func:`factorize_text` with the text rules: ``(codes, uniques, rows trimmed)``.
+
+    Values are trimmed and missing-value strings made missing once per distinct
+    value, on Arrow's dictionary (:func:`clean_codes`).
+    """
+    codes, dictionary = _dictionary_codes(column)
+    return clean_codes(codes, dictionary, na)
+
+
+def _dictionary_codes(column) -> tuple[np.ndarray, Any]:
+    """int64 codes (-1 = null) and the Arrow dictionary of a text column (one hash pass)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(column, pa.Array):
+        column = pa.chunked_array([column])
+    if not pa.types.is_dictionary(column.type):
+        column = pc.dictionary_encode(column)
+    chunks = column.chunks
+    if len(chunks) > 1 and not all(
+        _same_buffers(c.dictionary, chunks[0].dictionary) for c in chunks
+    ):
+        # dictionaries read chunk by chunk (Parquet row groups): unify them, which hashes
+        # the distinct values of each chunk only, not every row
+        column = column.unify_dictionaries()
+        chunks = column.chunks
+    if chunks and all(_same_buffers(c.dictionary, chunks[0].dictionary) for c in chunks):
+        dictionary = chunks[0].dictionary
+        indices = [c.indices.fill_null(-1).to_numpy(zero_copy_only=False) for c in chunks]
+        codes = np.concatenate(indices).astype(np.int64, copy=False)
+    elif chunks:
+        arr = column.combine_chunks()
+        dictionary = arr.dictionary
+        codes = arr.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    else:
+        dictionary = pa.array([], type=pa.string())
+        codes = np.zeros(0, dtype=np.int64)
+    if dictionary.null_count:
+        nulls = np.append(dictionary.is_null().to_numpy(zero_copy_only=False), False)
+        codes = np.where(nulls[codes], -1, codes)
+    return codes, dictionary
 
 
 def factorize_text(column, blank_to_null: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -231,188 +449,7 @@ def text_values(codes: np.ndarray, uniques: np.ndarray) -> np.ndarray:
     return ext[codes]
 
 
-def _is_text(t) -> bool:
+def is_text_type(t) -> bool:
     import pyarrow as pa
 
     return pa.types.is_string(t) or pa.types.is_large_string(t)
-
-
-def _read_parquet(path: Path) -> tuple[pd.DataFrame, dict[str, tuple[np.ndarray, np.ndarray]]]:
-    """Parquet: text columns factorised in Arrow, turned into Python strings once per value."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    schema = pq.read_schema(path)
-    _check_duplicates(path, schema.names)
-    meta = schema.pandas_metadata or {}
-    index_cols = {c for c in meta.get("index_columns", []) if isinstance(c, str)}
-    text = [f.name for f in schema if _is_text(f.type) and f.name not in index_cols]
-    table = pq.read_table(path)
-    codes = {c: factorize_text(table.column(c), blank_to_null=True) for c in text}
-    for name in text:
-        # a cheap placeholder keeps the pandas metadata (index, dtypes) intact
-        i = table.schema.get_field_index(name)
-        table = table.set_column(i, name, pa.nulls(table.num_rows))
-    frame = table.to_pandas(split_blocks=True, self_destruct=True)  # frees Arrow memory as it goes
-    del table
-    for name, (c, u) in codes.items():
-        frame[name] = text_values(c, u)
-    return frame, codes
-
-
-def _read_excel(path: Path) -> RawTable:
-    try:
-        frame = pd.read_excel(path, sheet_name=0, header=None, dtype=object, engine="openpyxl")
-    except Exception as exc:
-        raise TableReadError(path, f"cannot read as an Excel workbook: {_short(exc)}") from None
-    if frame.empty:
-        raise TableReadError(path, "the first sheet is empty", rule="empty_file")
-    header = [None if pd.isna(v) else str(v).strip() for v in frame.iloc[0]]
-    if any(h is None or h == "" for h in header):
-        missing = [i + 1 for i, h in enumerate(header) if not h]
-        raise TableReadError(
-            path, f"header row has empty names in columns {missing}", rule="readable"
-        )
-    _check_duplicates(path, header)
-    body = frame.iloc[1:].reset_index(drop=True)
-    body.columns = header
-    body = _blank_to_null(body)
-    return RawTable(body, np.arange(2, len(body) + 2, dtype=np.int64), "excel")
-
-
-# -- CSV -------------------------------------------------------------------
-
-
-def _read_csv(path: Path, text_columns: frozenset[str]) -> RawTable:
-    data = path.read_bytes()
-    if data.startswith(b"\xff\xfe") or data.startswith(b"\xfe\xff"):
-        raise TableReadError(
-            path, "file is encoded as UTF-16; save it as UTF-8 CSV", rule="encoding"
-        )
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    if re.search(rb"\S", data) is None:
-        raise TableReadError(path, "file is empty (no header row)", rule="empty_file")
-    head = data[:65536]
-    if b"\x00" in head:
-        hint = ""
-        if data.startswith(b"PK\x03\x04"):
-            hint = " (it looks like an Excel workbook: name it .xlsx)"
-        elif data.startswith(b"PAR1"):
-            hint = " (it looks like a Parquet file: name it .parquet)"
-        raise TableReadError(path, f"binary file, not CSV text{hint}", rule="binary_file")
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise TableReadError(
-            path,
-            f"not valid UTF-8 (line {line}, byte 0x{data[exc.start]:02x}); the encoding is "
-            "unknown (perhaps Latin-1 or Windows-1252): save the file as UTF-8",
-            rule="encoding",
-        ) from None
-    first_end = re.search(rb"[\r\n]", data)
-    header_line = (data if first_end is None else data[: first_end.start()]).decode("utf-8")
-    try:
-        header = next(csv.reader([header_line]))
-    except (csv.Error, StopIteration) as exc:
-        raise TableReadError(path, f"cannot parse the header row: {exc}") from None
-    if len(header) == 1:
-        for delim, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "'|'")):
-            if delim in header_line:
-                raise TableReadError(
-                    path,
-                    f"columns appear to be separated by {name}, not commas; "
-                    "save the file as comma-separated CSV",
-                    rule="delimiter",
-                )
-    if any(not h.strip() for h in header):
-        missing = [i + 1 for i, h in enumerate(header) if not h.strip()]
-        raise TableReadError(path, f"header has empty column names (columns {missing})")
-    _check_duplicates(path, header)
-    return _parse_csv(path, data, header, text_columns)
-
-
-def _parse_csv(
-    path: Path, data: bytes, header: list[str], text_columns: frozenset[str]
-) -> RawTable:
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
-    bad: list[tuple[int | None, str, str]] = []
-
-    def handler(row: Any) -> str:
-        bad.append(
-            (
-                row.number,
-                row.text,
-                f"expected {row.expected_columns} fields, found {row.actual_columns}",
-            )
-        )
-        return "skip"
-
-    def parse(threads: bool):
-        bad.clear()
-        return pacsv.read_csv(
-            io.BytesIO(data),
-            read_options=pacsv.ReadOptions(
-                column_names=header, skip_rows=1, use_threads=threads, block_size=1 << 24
-            ),
-            parse_options=pacsv.ParseOptions(invalid_row_handler=handler),
-            convert_options=pacsv.ConvertOptions(
-                # text columns stay text; the others are typed by pyarrow while
-                # parsing (a column with any non-number stays text and is
-                # reported value by value later)
-                column_types={h: pa.string() for h in header if h in text_columns},
-                null_values=_NULLS,
-                strings_can_be_null=True,
-                quoted_strings_can_be_null=True,
-            ),
-        )
-
-    try:
-        table = parse(len(data) > (1 << 20))  # threads pay off on large files only
-        if bad and any(b[0] is None for b in bad):
-            table = parse(False)
-    except Exception as exc:
-        raise TableReadError(path, f"cannot parse as CSV: {_short(exc)}") from None
-
-    n = table.num_rows
-    if bad or b"\n\n" in data or b"\n\r\n" in data:
-        rows, physical = _line_numbers(data, {b[0] for b in bad if b[0] is not None}, n)
-        bad = [(physical.get(b[0], b[0]) if b[0] is not None else None, *b[1:]) for b in bad]
-    else:
-        rows = np.arange(2, n + 2, dtype=np.int64)
-    columns = {}
-    codes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    for name in header:
-        arr = table.column(name)
-        if name in text_columns and _is_text(arr.type):
-            codes[name] = factorize_text(arr)
-            columns[name] = pd.Series(text_values(*codes[name]), dtype=object)
-        else:
-            columns[name] = arr.to_pandas()
-    frame = pd.DataFrame(columns, copy=False)
-    frame.index = pd.RangeIndex(n)
-    return RawTable(frame, rows, "csv", unparsed=list(bad), codes=codes)
-
-
-def _line_numbers(data: bytes, skipped: set[int], n: int) -> tuple[np.ndarray, dict[int, int]]:
-    """Line number of each parsed record when blank or malformed lines were skipped.
-
-    pyarrow numbers rows over non-blank lines (header = 1); returns the physical
-    line of each parsed record and a map from pyarrow's numbers to physical lines.
-    """
-    physical: dict[int, int] = {}
-    out = []
-    k = 0
-    for i, line in enumerate(data.decode("utf-8").split("\n")):
-        if not line.strip("\r").strip():
-            continue
-        k += 1
-        physical[k] = i + 1
-        if k > 1 and k not in skipped:
-            out.append(i + 1)
-    if len(out) != n:  # quoted fields spanning lines: fall back to record order
-        return np.arange(2, n + 2, dtype=np.int64), {}
-    return np.asarray(out, dtype=np.int64), physical

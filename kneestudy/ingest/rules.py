@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from kneestudy.ingest import hints
 from kneestudy.ingest.convert import TableState
 from kneestudy.ingest.report import Collector
 from kneestudy.interventions import unknown_codes
@@ -113,7 +114,8 @@ def _unknown_message(parts: list[str]) -> str | None:
         return None
     return (
         f"unknown intervention code(s) {', '.join(repr(p) for p in parts)}; "
-        "use a registry code or declare it in the manifest's [codes] table"
+        "use a registry code or declare it in the manifest's [codes] table (codes of your "
+        "own map onto registry codes with [values.TABLE.COLUMN])"
     )
 
 
@@ -126,16 +128,18 @@ def check_cohort_rules(
     check_codes(p, "intervention", codes, out)
     if "visits" in tables:
         check_codes(tables["visits"], "condition", codes, out)
+    check_design(manifest, tables, manifest_file, out)
     if p.fatal or "participant_id" not in p.frame.columns:
         return
+    check_arm_labels(manifest, p, out)
+    note_case_variants(p, out)
     v = tables.get("visits")
     if v is not None and not v.fatal:
         pos = participant_positions(p, v)
         found = pos >= 0
         missing = ~found & ~v.raw_na["participant_id"]
-        v.fail(
-            out, missing, "participant_id", "foreign_key", "participant_id is not in participants"
-        )
+        _foreign_key(p, v, missing, out)
+        note_unscheduled(manifest, v, out)
         week = v.frame["week"].to_numpy(dtype="float64")
         ww = None
         if "withdrawal_week" in p.frame.columns:
@@ -168,9 +172,7 @@ def check_cohort_rules(
             continue
         pos = participant_positions(p, t)
         missing = (pos < 0) & ~t.raw_na["participant_id"]
-        t.fail(
-            out, missing, "participant_id", "foreign_key", "participant_id is not in participants"
-        )
+        _foreign_key(p, t, missing, out)
     e = tables.get("events")
     if e is not None and not e.fatal and "interval_low_weeks" in e.frame.columns:
         lo = e.frame["interval_low_weeks"].to_numpy(dtype="float64")
@@ -234,6 +236,165 @@ def check_literature_rules(state: TableState, codes: dict[str, str], out: Collec
         )
 
 
+def _foreign_key(p: TableState, t: TableState, missing: np.ndarray, out: Collector) -> None:
+    """``foreign_key``: ids not in participants, each with a near match when there is one."""
+    if not missing.any():
+        return
+    ids = t.frame["participant_id"].to_numpy(dtype=object)
+    codes, uniques = p.factorize("participant_id")
+    known = [u for u in np.asarray(uniques, dtype=object) if u is not None]
+    near = hints.near_ids(dict.fromkeys(ids[missing]), known)
+    base = "participant_id is not in participants"
+
+    def messages(pos: np.ndarray) -> list[str]:
+        return [
+            f"{base}; did you mean '{near[i]}'? ({_same_but(i, near[i])})" if i in near else base
+            for i in ids[pos]
+        ]
+
+    t.fail(out, missing, "participant_id", "foreign_key", messages)
+
+
+def _same_but(a: str, b: str) -> str:
+    if a.casefold() == b.casefold():
+        return "it differs only by case"
+    return "it differs only by case, separators or leading zeros"
+
+
+def note_case_variants(p: TableState, out: Collector) -> None:
+    """Participant ids equal but for case are different people: say so."""
+    codes, uniques = p.factorize("participant_id")
+    uniques = np.asarray(uniques, dtype=object)
+    used = np.bincount(codes[codes >= 0], minlength=len(uniques)) > 0 if len(codes) else None
+    groups = hints.case_variants(uniques, used)
+    if groups:
+        shown = "; ".join(" / ".join(f"'{x}'" for x in g) for g in groups[:10])
+        more = f" (and {len(groups) - 10} more)" if len(groups) > 10 else ""
+        out.note(
+            p.name,
+            p.file,
+            "participant_id",
+            f"{len(groups)} group(s) of participant ids differ only by case: {shown}{more}; "
+            "they are counted as different people",
+        )
+
+
+def note_unscheduled(manifest, v: TableState, out: Collector) -> None:
+    """Visits at weeks that are not in the manifest's ``visit_weeks``, listed as a note."""
+    if manifest is None or "week" not in v.frame.columns:
+        return
+    week = v.frame["week"].to_numpy(dtype="float64")
+    ok = ~np.isnan(week)
+    scheduled = np.asarray(manifest.visit_weeks, dtype="float64")
+    off = ok & ~np.isin(week, scheduled)
+    if not off.any():
+        return
+    values, first, counts = np.unique(week[off], return_index=True, return_counts=True)
+    rows = v.rows[np.flatnonzero(off)[first]]
+    parts = [
+        f"{_n(w)} ({k} visit{'s' if k > 1 else ''}, first on {v.row_word} {r})"
+        for w, k, r in zip(values[:20], counts[:20], rows[:20], strict=True)
+    ]
+    more = f" and {len(values) - 20} more weeks" if len(values) > 20 else ""
+    out.note(
+        v.name,
+        v.file,
+        "week",
+        f"visits at weeks not in visit_weeks ({', '.join(_n(w) for w in scheduled)}): "
+        f"{', '.join(parts)}{more}",
+    )
+
+
+def check_arm_labels(manifest, p: TableState, out: Collector) -> None:
+    """``arm_label``: one arm label per intervention code (parallel and single-arm designs).
+
+    Analyses identify arms by intervention code; two labels on one code would
+    be analysed as one arm. The label most rows give is taken as the arm's;
+    rows with another label fail (in a crossover the arm is the sequence, and
+    several sequences share a code).
+    """
+    if manifest is None or manifest.design == "crossover":
+        return
+    if "arm" not in p.frame.columns or "intervention" not in p.frame.columns:
+        return
+    arm_c, arm_u = p.factorize("arm")
+    int_c, int_u = p.factorize("intervention")
+    ok = (arm_c >= 0) & (int_c >= 0)
+    if not ok.any():
+        return
+    n_arm = len(arm_u) + 1
+    seen = np.bincount(int_c[ok] * n_arm + arm_c[ok], minlength=(len(int_u) + 1) * n_arm) > 0
+    if (seen.reshape(-1, n_arm).sum(axis=1) <= 1).all():
+        return  # the usual case: one label per code (a count, no grouping)
+    pairs = pd.DataFrame({"i": int_c[ok], "a": arm_c[ok]})
+    counts = pairs.groupby(["i", "a"], sort=False).size().rename("n").reset_index()
+    multi = counts.groupby("i")["a"].transform("size") > 1
+    if not multi.any():
+        return
+    counts = counts[multi]
+    first_pos = pd.Series(np.flatnonzero(ok)).groupby([pairs["i"], pairs["a"]], sort=False).min()
+    counts = counts.assign(
+        first=[first_pos[(i, a)] for i, a in zip(counts["i"], counts["a"], strict=True)]
+    )
+    counts = counts.sort_values(["i", "n", "first"], ascending=[True, False, True])
+    main = counts.drop_duplicates("i").set_index("i")
+    arm_u = np.asarray(arm_u, dtype=object)
+    int_u = np.asarray(int_u, dtype=object)
+    main_arm = np.full(len(int_u) + 1, -1, dtype=np.int64)
+    main_arm[main.index.to_numpy()] = main["a"].to_numpy()
+    has_main = main_arm[int_c] >= 0
+    bad = ok & has_main & (arm_c != main_arm[int_c])
+    first_row = {int(i): int(p.rows[int(r["first"])]) for i, r in main.iterrows()}
+
+    def messages(pos: np.ndarray) -> list[str]:
+        out_ = []
+        for q in pos:
+            i = int(int_c[q])
+            out_.append(
+                f"intervention '{int_u[i]}' is the arm '{arm_u[main_arm[i]]}' (first on "
+                f"{p.row_word} {first_row[i]}), not '{arm_u[arm_c[q]]}': one intervention code is "
+                "one arm; correct the label, or give this arm its own code in [codes]"
+            )
+        return out_
+
+    p.fail(out, bad, "arm", "arm_label", messages)
+
+
+def check_design(manifest, tables: dict[str, TableState], manifest_file, out: Collector) -> None:
+    """What the design needs of the tables: a crossover's ``visits.condition``, the
+    primary outcome's column."""
+    v = tables.get("visits")
+    if manifest is None or v is None or v.fatal:
+        return
+    if manifest.design == "crossover" and "condition" not in v.frame.columns:
+        v.fail_table(
+            out,
+            "condition",
+            "condition_required",
+            f"design = 'crossover' needs a condition column in {v.file or 'visits'}: the "
+            "intervention code in force at each visit",
+        )
+    elif manifest.design != "crossover" and "condition" in v.frame.columns:
+        out.note(
+            v.name,
+            v.file,
+            "condition",
+            f"condition is read for crossover designs only; this cohort is {manifest.design}",
+        )
+    need = {"pain": "pain", "akps": "akps", "recovered": "grc"}.get(manifest.primary_outcome)
+    if need is not None and need in v.absent:
+        out.add(
+            "manifest",
+            manifest_file,
+            None,
+            "primary_outcome",
+            "primary_outcome_recorded",
+            manifest.primary_outcome,
+            f"primary_outcome '{manifest.primary_outcome}' needs the {need} column, which is "
+            f"not in {v.file or 'visits'}",
+        )
+
+
 def cascade(tables: dict[str, TableState], out: Collector) -> None:
     """A rejected participant takes its visits, adverse events and events along."""
     p = tables.get("participants")
@@ -256,7 +417,7 @@ def cascade(tables: dict[str, TableState], out: Collector) -> None:
         if hit.any():
             msg = np.empty(len(hit), dtype=object)  # messages for the rows that fail only
             msg[hit] = [
-                f"participant {i} was rejected ({p.file or 'participants'} line {rows.get(i)})"
+                f"participant {i} was rejected ({p.where(rows.get(i))})"
                 for i in ids.to_numpy()[hit]
             ]
             t.fail(out, hit, "participant_id", "participant_rejected", msg)

@@ -13,9 +13,9 @@ from typing import Any
 
 import pandas as pd
 
-from kneestudy.errors import AnalysisError
+from kneestudy.errors import AnalysisError, notes_from_warnings
 
-__all__ = ["cohort_analyses", "run", "study_analyses", "survival_design"]
+__all__ = ["arm_groups", "cohort_analyses", "run", "study_analyses", "survival_design"]
 
 
 def run(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -27,18 +27,33 @@ def run(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 
 
 def comparator_arm(cohort: Any) -> str | None:
-    rows = cohort.arms.loc[cohort.arms["is_comparator"], "arm"]
+    """The display label of the comparator arm (None when the cohort has none)."""
+    rows = cohort.arms.loc[cohort.arms["is_comparator"], "display"]
     return str(rows.iloc[0]) if len(rows) else None
 
 
+def arm_groups(cohort: Any, codes: pd.Series) -> pd.Series:
+    """Each row's arm for grouping: the display label of its intervention code.
+
+    Analyses identify arms by intervention code; the display labels are unique
+    per code (:func:`kneestudy.ingest.model.display_labels`), so grouping by
+    them is grouping by code, and the groups read as labels.
+    """
+    return codes.map(cohort.display_labels())
+
+
 def survival_design(tt: pd.DataFrame, arms: list[str], comparator: str) -> pd.DataFrame:
-    """Cox design: duration, event and one 0/1 column per arm vs the comparator."""
+    """Cox design: duration, event and one 0/1 column per arm vs the comparator.
+
+    ``tt["group"]`` (or ``tt["arm"]``) holds each row's arm as named in ``arms``.
+    """
     design = pd.DataFrame(
         {"duration": tt["time_weeks"].to_numpy(), "event": tt["observed"].to_numpy()}
     )
+    group = tt["group"] if "group" in tt else tt["arm"]
     for arm in arms:
         if arm != comparator:
-            design[f"arm: {arm}"] = (tt["arm"] == arm).astype(float).to_numpy()
+            design[f"arm: {arm}"] = (group == arm).astype(float).to_numpy()
     return design
 
 
@@ -67,11 +82,14 @@ def cohort_analyses(
     (with its proportional-hazards test), ``rmst``, and with ``rmst_pairs``
     ``rmst_vs_comparator`` (arm label -> RMST of that arm and the comparator
     only, so each difference is against the comparator); values are results
-    or AnalysisError. ``warnings`` lists the warnings the analyses gave (e.g.
-    participants left out, with the reason), so the report can show them.
-    ``week`` defaults to the cohort's primary week; RMST is restricted to that
-    week. Keys in ``skip`` (analyses that do not apply to the cohort's design,
-    see :mod:`kneestudy.report.applicability`) are not run.
+    or AnalysisError. Arms are identified by intervention code; the survival
+    analyses name their groups by each code's display label
+    (``cohort.arms["display"]``). ``warnings`` lists, as worded notes, what
+    the analyses warned of (e.g. participants left out, with the reason; see
+    :func:`kneestudy.errors.notes_from_warnings`), so the report can show
+    them. ``week`` defaults to the cohort's primary week; RMST is restricted
+    to that week. Keys in ``skip`` (analyses that do not apply to the
+    cohort's design, see :mod:`kneestudy.report.applicability`) are not run.
 
     With ``extended`` (the report), also the analyses of the design and of
     the seed's claims, where they apply:
@@ -108,8 +126,7 @@ def cohort_analyses(
                     out.get("mmrm"),
                 )
             )  # fmt: skip
-    notes = [f"{w.category.__name__}: {w.message}" for w in caught]
-    out["warnings"] = list(dict.fromkeys(notes))
+    out["warnings"] = notes_from_warnings(caught)
     return out
 
 
@@ -197,13 +214,15 @@ def _cohort_analyses(
     out["time_to_pain_free"] = tt
     if isinstance(tt, AnalysisError):
         return out
-    d, e, g = tt["time_weeks"], tt["observed"], tt["arm"]
+    g = arm_groups(cohort, tt["intervention"])  # by intervention code, named for display
+    d, e = tt["time_weeks"], tt["observed"]
     out["kaplan_meier"] = run(survival.kaplan_meier, d, e, g)
     if "logrank" not in skip:
         out["logrank"] = run(survival.logrank, d, e, g)
     comp = comparator_arm(cohort)
     if comp is not None and "cox" not in skip:
-        design = survival_design(tt, list(cohort.arms["arm"]), comp)
+        arms = list(dict.fromkeys(cohort.arms["display"]))
+        design = survival_design(tt.assign(group=g.to_numpy()), arms, comp)
         covs = [c for c in design.columns if c.startswith("arm: ")]
         out["cox"] = run(survival.cox, design, "duration", "event", covs)
     if "rmst" not in skip:
@@ -211,7 +230,7 @@ def _cohort_analyses(
         if rmst_pairs and comp is not None and "cox" not in skip:
             # each arm against the comparator, so the difference is the one the reader wants
             pairs = {}
-            for arm in cohort.arms["arm"]:
+            for arm in dict.fromkeys(cohort.arms["display"]):
                 if arm != comp:
                     two = (g == arm) | (g == comp)
                     pairs[str(arm)] = run(survival.rmst, d[two], e[two], g[two], wk)
@@ -233,5 +252,4 @@ def study_analyses(
         comparison = run(
             compare_ideas, study, outcome=outcome, week=float(week) if week is not None else 12.0
         )
-    notes = [f"{w.category.__name__}: {w.message}" for w in caught]
-    return {"comparison": comparison, "warnings": list(dict.fromkeys(notes))}
+    return {"comparison": comparison, "warnings": notes_from_warnings(caught)}

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
 import platform
 from importlib import metadata
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -67,17 +65,37 @@ def validation_blocks(study: Any) -> list[Any]:
             )
         )
     n_fail = 0
+    truncated = False
+    notes = []
     for _, rep in reports:
         f = getattr(rep, "failures", None)
-        n_fail += len(f) if isinstance(f, pd.DataFrame) else 0
+        # every failure counts, also those beyond the cap of the failures listed
+        n_fail += getattr(rep, "n_failures", len(f) if isinstance(f, pd.DataFrame) else 0)
+        truncated = truncated or bool(getattr(rep, "truncated", False))
+        n = getattr(rep, "notes", None)
+        if isinstance(n, pd.DataFrame) and len(n):
+            notes.append(n)
     out.append(
         Paragraph(
             "Every file passed validation."
             if n_fail == 0
             else f"{n_fail} validation failures were found; failing rows were set aside "
             "and are not analysed."
+            + (" The lists of failures are capped per file, column and rule; the quarantine "
+               "files hold every rejected row." if truncated else "")
         )
-    )
+    )  # fmt: skip
+    if notes:
+        frame = pd.concat(notes, ignore_index=True).drop_duplicates()
+        out.append(
+            Table(
+                "validation-notes",
+                "Notes on the data as read (absent optional columns, mappings applied, values "
+                "trimmed, unscheduled visit weeks, ids that differ only by case)",
+                frame,
+                tuple(Column(c, c.capitalize(), style="text") for c in frame.columns),
+            )
+        )
     return out
 
 
@@ -181,22 +199,11 @@ def methods_blocks(settings: Settings, study: Any, *, evidence: bool = True) -> 
     ]
 
 
-def file_hashes(root: Path | None) -> pd.DataFrame:
-    """SHA-256 of every file under ``root`` (relative paths, sorted)."""
-    rows = []
-    if root is not None and Path(root).is_dir():
-        for f in sorted(p for p in Path(root).rglob("*") if p.is_file()):
-            rel = f.relative_to(root).as_posix()
-            if "__pycache__" in rel:
-                continue
-            rows.append(
-                {
-                    "file": rel,
-                    "bytes": f.stat().st_size,
-                    "sha256": hashlib.sha256(f.read_bytes()).hexdigest(),
-                }
-            )
-    return pd.DataFrame(rows, columns=["file", "bytes", "sha256"])
+def file_hashes(study: Any) -> pd.DataFrame:
+    """SHA-256 of the files the study uses (:func:`kneestudy.ingest.provenance.file_hashes`)."""
+    from kneestudy.ingest.provenance import file_hashes as hashes
+
+    return hashes(study)
 
 
 def package_versions() -> pd.DataFrame:
@@ -211,7 +218,10 @@ def package_versions() -> pd.DataFrame:
 
 def provenance_blocks(study: Any, *, command: str | None, seed: int | None, date: str) -> list[Any]:
     """Input files with SHA-256, package versions, seed, command and date."""
-    hashes = file_hashes(getattr(study, "path", None))
+    from kneestudy.ingest.provenance import mapping_table
+
+    hashes = file_hashes(study)
+    mapping = mapping_table(study)
     seeds = sorted({c.manifest.seed for c in study.cohorts if c.manifest.seed is not None})
     seed_text = str(seed) if seed is not None else "none given"
     if seeds:
@@ -235,11 +245,26 @@ def provenance_blocks(study: Any, *, command: str | None, seed: int | None, date
                 hashes,
                 (
                     Column("file", "File", style="text"),
+                    *((Column("role", "Role", style="text"),) if "role" in hashes else ()),
                     Column("bytes", "Bytes", style="count"),
                     Column("sha256", "SHA-256", style="text"),
+                    *(
+                        (Column("note", "Note", style="text"),)
+                        if "note" in hashes and hashes["note"].astype(bool).any()
+                        else ()
+                    ),
                 ),
             )
         )
+        if len(mapping):
+            out.append(
+                Table(
+                    "provenance-mapping",
+                    "Mapping of the files onto the data model (from each cohort.toml)",
+                    mapping,
+                    tuple(Column(c, c.capitalize(), style="text") for c in mapping.columns),
+                )
+            )
     else:
         out.append(
             Paragraph("The study was built in memory; there are no input files to hash.", "muted")

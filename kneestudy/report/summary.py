@@ -218,18 +218,19 @@ def side_effect_claims(views: list[CohortView]) -> list[Any]:
         c = v.cohort
         if c.adverse_events is None or v.comparator is None:
             continue
-        arms = c.arms
-        gluc = arms.loc[arms["idea"] == "glucosamine", "arm"].tolist()
+        arms = c.arms.drop_duplicates("intervention")
+        gluc = arms.loc[arms["idea"] == "glucosamine", "intervention"].tolist()
         if not gluc:
             continue
-        ae = adverse_events(c).set_index("arm")
-        comp = v.comparator_name
-        for arm in gluc:
-            x = ae.loc[arm]
+        ae = adverse_events(c).set_index("intervention")  # one row per intervention code
+        comp = str(arms.loc[arms["is_comparator"], "intervention"].iloc[0])
+        for code in gluc:
+            x = ae.loc[code]
             lines.append(
-                f"{c.title}: {int(x['with_event'])} of {int(x['n'])} on {arm} "
+                f"{c.title}: {int(x['with_event'])} of {int(x['n'])} on {x['arm']} "
                 f"({fmt.percent(x['risk'])}%) had at least one adverse event, against "
-                f"{int(ae.loc[comp, 'with_event'])} of {int(ae.loc[comp, 'n'])} on {comp}; "
+                f"{int(ae.loc[comp, 'with_event'])} of {int(ae.loc[comp, 'n'])} on "
+                f"{ae.loc[comp, 'arm']}; "
                 f"risk ratio {fmt.estimate_ci(x['rr'], x['rr_ci_low'], x['rr_ci_high'], 2)}."
             )
     if not lines:

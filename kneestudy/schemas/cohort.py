@@ -1,6 +1,13 @@
 """pandera models of a cohort's tables: participants, visits, adverse events, events.
 
-Column types, ranges and allowed values follow DESIGN.md. Rules pandera's
+Column types, ranges and allowed values follow DESIGN.md. Only the keys and
+what identifies an arm and a visit are required columns (participants:
+``participant_id``, ``arm``, ``intervention``; visits: ``participant_id``,
+``week`` and at least one outcome; adverse events: ``participant_id``,
+``week``, ``term``, ``serious``; events: all but ``interval_low_weeks``).
+Every other column (``Optional`` here) may be absent when a trial did not
+record it: ingest reads it as all-missing and names it in the report's notes.
+Rules pandera's
 built-in checks cannot state (intervention codes, cross-table keys) are named
 in each field's ``metadata["rules"]`` and enforced, vectorised, by
 :mod:`kneestudy.ingest`, which also produces the canonical dtypes these models
@@ -21,10 +28,12 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-__all__ = ["ID_PATTERN", "AdverseEvents", "Events", "Participants", "Visits"]
+__all__ = ["ID_PATTERN", "OUTCOME_COLUMNS", "AdverseEvents", "Events", "Participants", "Visits"]
 
 #: Identifier pattern of participants, cohorts and studies.
 ID_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
+#: Outcome columns of ``visits``; a visits table must have at least one of them.
+OUTCOME_COLUMNS: tuple[str, ...] = ("pain", "akps", "grc")
 
 
 def _cat(values: list[str]) -> dict:
@@ -39,7 +48,11 @@ class Participants(pa.DataFrameModel):
         unique=True,
         description="Participant identifier, unique within the cohort.",
     )
-    arm: Series[str] = pa.Field(description="Free arm label shown in reports.")
+    arm: Series[str] = pa.Field(
+        description="Free arm label shown in reports; one label per intervention code "
+        "(parallel and single-arm designs; in a crossover the arm is the sequence).",
+        metadata={"rules": ["arm_label"]},
+    )
     intervention: Series[str] = pa.Field(
         description="Registry code(s) of the arm; combined codes joined by '+'; "
         "codes declared in the manifest's [codes] table are accepted.",
@@ -48,29 +61,31 @@ class Participants(pa.DataFrameModel):
     randomized_on: Optional[Series[pa.typing.DateTime]] = pa.Field(
         nullable=True, description="Date of randomisation, ISO 8601 (YYYY-MM-DD)."
     )
-    age: Series[float] = pa.Field(ge=12, le=90, description="Age in years.")
-    sex: Series[pd.CategoricalDtype] = pa.Field(
+    age: Optional[Series[float]] = pa.Field(
+        nullable=True, ge=12, le=90, description="Age in years."
+    )
+    sex: Optional[Series[pd.CategoricalDtype]] = pa.Field(
         nullable=True,
         isin=["female", "male", "other"],
         dtype_kwargs=_cat(["female", "male", "other"]),
         description="Sex.",
     )
-    bmi: Series[float] = pa.Field(
+    bmi: Optional[Series[float]] = pa.Field(
         nullable=True, ge=12, le=60, description="Body-mass index, kg/m^2."
     )
-    symptom_months: Series[float] = pa.Field(
+    symptom_months: Optional[Series[float]] = pa.Field(
         nullable=True, ge=0, description="Duration of knee symptoms at entry, months."
     )
-    weekly_km: Series[float] = pa.Field(
+    weekly_km: Optional[Series[float]] = pa.Field(
         nullable=True, ge=0, description="Running volume before the trial, km per week."
     )
-    squat_test: Series[pd.CategoricalDtype] = pa.Field(
+    squat_test: Optional[Series[pd.CategoricalDtype]] = pa.Field(
         nullable=True,
         isin=["pass", "fail"],
         dtype_kwargs=_cat(["pass", "fail"]),
         description="Single-leg half squat x5: fail = the knee moves inward.",
     )
-    withdrawal_week: Series[float] = pa.Field(
+    withdrawal_week: Optional[Series[float]] = pa.Field(
         nullable=True,
         ge=0,
         description="Week the participant withdrew; empty = completed the trial.",
@@ -85,8 +100,9 @@ class Visits(pa.DataFrameModel):
     """One row per participant per visit (long format; week 0 = baseline)."""
 
     participant_id: Series[str] = pa.Field(
-        description="Participant; must exist in participants.",
-        metadata={"rules": ["foreign_key", "baseline_required"]},
+        description="Participant; must exist in participants. The table needs at least one "
+        "outcome column (pain, akps or grc).",
+        metadata={"rules": ["foreign_key", "baseline_required", "outcome_required"]},
     )
     week: Series[float] = pa.Field(
         ge=0,
@@ -94,28 +110,29 @@ class Visits(pa.DataFrameModel):
         "no visit after the participant's withdrawal week.",
         metadata={"rules": ["after_withdrawal"]},
     )
-    pain: Series[float] = pa.Field(
+    pain: Optional[Series[float]] = pa.Field(
         nullable=True,
         ge=0,
         le=10,
         description="Worst pain when running in the past week, 0-10 numeric rating scale.",
     )
-    akps: Series[float] = pa.Field(
+    akps: Optional[Series[float]] = pa.Field(
         nullable=True, ge=0, le=100, description="Anterior Knee Pain Scale (Kujala), 0-100."
     )
-    grc: Series[pd.Int64Dtype] = pa.Field(
+    grc: Optional[Series[pd.Int64Dtype]] = pa.Field(
         nullable=True,
         ge=1,
         le=7,
         description="Global rating of change, 1-7 (7 = completely recovered).",
     )
-    adherence: Series[float] = pa.Field(
+    adherence: Optional[Series[float]] = pa.Field(
         nullable=True, ge=0, le=1, description="Share of the prescribed dose done, 0-1."
     )
     condition: Optional[Series[str]] = pa.Field(
         nullable=True,
-        description="Crossover designs: the intervention code in force at this visit.",
-        metadata={"rules": ["known_code"]},
+        description="Crossover designs: the intervention code in force at this visit "
+        "(required when design = crossover).",
+        metadata={"rules": ["known_code", "condition_required"]},
     )
 
     class Config:
@@ -133,13 +150,14 @@ class AdverseEvents(pa.DataFrameModel):
     )
     week: Series[float] = pa.Field(ge=0, description="Week of onset.")
     term: Series[str] = pa.Field(description="Adverse-event term (free text or MedDRA term).")
-    severity: Series[pd.CategoricalDtype] = pa.Field(
+    severity: Optional[Series[pd.CategoricalDtype]] = pa.Field(
+        nullable=True,
         isin=["mild", "moderate", "severe"],
         dtype_kwargs=_cat(["mild", "moderate", "severe"]),
         description="Severity.",
     )
     serious: Series[bool] = pa.Field(description="Serious adverse event (true/false).")
-    related: Series[pd.BooleanDtype] = pa.Field(
+    related: Optional[Series[pd.BooleanDtype]] = pa.Field(
         nullable=True, description="Related to the intervention (true/false; empty = unknown)."
     )
 

@@ -5,17 +5,31 @@
 is unusable) and a list of failures, each a dict with ``column`` (the field),
 ``rule``, ``value`` and ``message``. The check that the comparator is an arm
 of the cohort needs the participants and lives in :mod:`kneestudy.ingest`.
+
+Declared codes take either form::
+
+    [codes]
+    yoga = "Yoga"                                            # code = label
+    my_brace = { label = "Custom patellar brace", idea = "knee_brace" }
+
+``idea`` (one of the eight, :data:`kneestudy.IDEAS`) makes the declared code a
+component of that idea in the comparison; it is exposed as
+``Manifest.code_ideas`` (declared code -> idea code). The mapping sections
+(``[columns]``, ``[values]``, ``[weeks]``, ``[wide]``, ``[format]``) are
+checked by :mod:`kneestudy.schemas.mapping`.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 
-from kneestudy.interventions import CODE_PATTERN, unknown_codes
+from kneestudy.interventions import CODE_PATTERN, IDEAS, unknown_codes
+from kneestudy.schemas import mapping as _mapping
 from kneestudy.schemas.cohort import ID_PATTERN
 
 __all__ = [
@@ -23,10 +37,13 @@ __all__ = [
     "MANIFEST_FIELDS",
     "PRIMARY_OUTCOMES",
     "RISK_OF_BIAS",
+    "SHEET_SUFFIXES",
     "STUDY_FIELDS",
     "ManifestField",
     "check_manifest",
     "check_study_manifest",
+    "mapping_sections",
+    "split_sheet",
 ]
 
 DESIGNS = ("parallel", "single_arm", "crossover")
@@ -78,21 +95,72 @@ MANIFEST_FIELDS: tuple[ManifestField, ...] = (
         "File of each table (participants, visits, adverse_events, events).",
     ),
     ManifestField(
-        "codes", "table", False, "code = label; codes [a-z][a-z0-9_]*", "Codes declared."
+        "codes",
+        "table",
+        False,
+        'code = "label" or code = { label = "...", idea = "<one of the eight>" }; '
+        "codes [a-z][a-z0-9_]*",
+        "Codes declared; `idea` makes the code a component of that idea in the comparison.",
     ),
     ManifestField(
         "population", "str", False, "default 'patellofemoral pain'", "Condition studied."
     ),
     ManifestField("seed", "integer", False, "", "Simulator seed of a synthetic cohort."),
     ManifestField("description", "str", False, "", "Free description."),
+    ManifestField(
+        "columns",
+        "table of tables",
+        False,
+        '[columns.TABLE] our_column = "their column"',
+        "Column names of your files mapped onto the data model, per table.",
+    ),
+    ManifestField(
+        "values",
+        "table of tables",
+        False,
+        '[values.TABLE.COLUMN] "their code" = "our value" ("" = missing)',
+        "Value codes mapped onto the data model (e.g. 1 = female).",
+    ),
+    ManifestField(
+        "weeks",
+        "table",
+        False,
+        '"visit or event name" = week (finite, >= 0)',
+        "Visit or event names of the week column mapped to weeks.",
+    ),
+    ManifestField(
+        "wide",
+        "table of tables",
+        False,
+        '[wide.visits] our_column = "their_column_{week}"',
+        "A visits table with one row per participant, reshaped to one row per visit.",
+    ),
+    ManifestField(
+        "format",
+        "table of tables",
+        False,
+        "[format.TABLE] encoding, delimiter, decimal, thousands, date_format, "
+        'time_zone = "utc", na_values',
+        "How a table's file is written (by default: UTF-8, comma-separated, decimal point, "
+        "ISO 8601 dates without a time zone).",
+    ),
 )
+
+#: Excel files whose table path may name a sheet (``trial.xlsx#Visits``).
+SHEET_SUFFIXES = (".xlsx", ".xlsm")
 
 STUDY_FIELDS: tuple[ManifestField, ...] = (
     ManifestField("study_id", "str", True, "[A-Za-z0-9._-]{1,64}", "Study identifier."),
     ManifestField("title", "str", True, "non-empty", "Title of the study."),
     ManifestField("description", "str", False, "", "Free description."),
     ManifestField("source", "str", False, "", "Citation or origin."),
-    ManifestField("codes", "table", False, "code = label", "Codes declared for literature."),
+    ManifestField(
+        "codes",
+        "table",
+        False,
+        'code = "label" or code = { label = "...", idea = "<one of the eight>" }',
+        "Codes declared for literature.",
+    ),
 )
 
 
@@ -139,6 +207,9 @@ class _Checker:
         if isinstance(v, bool) or not isinstance(v, (int, float)):
             self.fail(name, "type", v, f"'{name}' must be a number, got {type(v).__name__}")
             return None
+        if not math.isfinite(v):
+            self.fail(name, "finite", v, f"'{name}' must be a finite number, got {v}")
+            return None
         return float(v)
 
 
@@ -149,8 +220,21 @@ def _show(value: Any) -> str | None:
     return text if len(text) <= 200 else text[:197] + "..."
 
 
+def split_sheet(rel: str) -> tuple[str, str | None]:
+    """``"trial.xlsx#Visits"`` -> ``("trial.xlsx", "Visits")``; other paths have no sheet."""
+    head, sep, sheet = rel.rpartition("#")
+    if sep and head.lower().endswith(SHEET_SUFFIXES):
+        return head, sheet
+    return rel, None
+
+
 def _path_problem(rel: str) -> str | None:
     """Why a table path would leave the cohort folder (None when it stays inside)."""
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in rel):
+        return "holds a control character (such as a NUL byte); give a plain file name"
+    rel, sheet = split_sheet(rel)
+    if sheet is not None and not sheet.strip():
+        return "names an empty sheet after '#'"
     if not rel.strip():
         return "is empty"
     if PurePosixPath(rel).is_absolute() or PureWindowsPath(rel).is_absolute() or rel[:1] in "/\\":
@@ -161,27 +245,60 @@ def _path_problem(rel: str) -> str | None:
     return None
 
 
-def _codes(c: _Checker) -> dict[str, str]:
+def _codes(c: _Checker) -> tuple[dict[str, str], dict[str, str]]:
+    """Declared codes: (code -> label, code -> idea for those that name one)."""
     raw = c.get("codes", False)
     if raw is None:
-        return {}
+        return {}, {}
     if not isinstance(raw, Mapping):
         c.fail("codes", "type", raw, "'codes' must be a table of code = label")
-        return {}
-    out = {}
-    for code, label in raw.items():
+        return {}, {}
+    out: dict[str, str] = {}
+    ideas: dict[str, str] = {}
+    for code, entry in raw.items():
+        field = f"codes.{code}"
         if not CODE_PATTERN.match(code) or "+" in code:
+            c.fail(field, "pattern", code, f"declared code '{code}' must match [a-z][a-z0-9_]*")
+            continue
+        if isinstance(entry, str):
+            out[code] = entry
+            continue
+        if not isinstance(entry, Mapping):
             c.fail(
-                f"codes.{code}",
-                "pattern",
-                code,
-                f"declared code '{code}' must match [a-z][a-z0-9_]*",
+                field,
+                "type",
+                entry,
+                f'code \'{code}\' must be "label" or {{ label = "...", idea = "..." }}',
             )
-        elif not isinstance(label, str):
-            c.fail(f"codes.{code}", "type", label, f"label of code '{code}' must be a string")
-        else:
-            out[code] = label
-    return out
+            continue
+        extra = sorted(set(entry) - {"label", "idea"})
+        if extra:
+            c.fail(
+                field,
+                "unknown_field",
+                ", ".join(extra),
+                f"code '{code}': unknown key(s) {', '.join(extra)}; keys: label, idea",
+            )
+        label = entry.get("label")
+        if not isinstance(label, str) or not label.strip():
+            c.fail(f"{field}.label", "type", label, f"code '{code}' needs a label (a string)")
+            continue
+        idea = entry.get("idea")
+        if idea is not None:
+            if not isinstance(idea, str) or idea not in IDEAS:
+                hint = _mapping.suggest(str(idea), IDEAS)
+                c.fail(
+                    f"{field}.idea",
+                    "known_idea",
+                    idea,
+                    f"idea '{idea}' of code '{code}' is not one of the eight ideas"
+                    + (f" (did you mean '{hint[0]}'?)" if hint else "")
+                    + f": {', '.join(IDEAS)}",
+                )
+                continue
+            ideas[code] = idea
+        out[code] = label
+    return out, ideas
 
 
 def check_manifest(data: Mapping[str, Any]) -> tuple[Any, list[dict[str, Any]]]:
@@ -202,7 +319,7 @@ def check_manifest(data: Mapping[str, Any]) -> tuple[Any, list[dict[str, Any]]]:
         cohort_id = None
     title = c.string("title")
     design = c.choice("design", DESIGNS)
-    codes = _codes(c)
+    codes, code_ideas = _codes(c)
     comparator = c.string("comparator", required=False)
     if comparator is None and "comparator" not in data and design in ("parallel", "crossover"):
         c.fail(
@@ -224,6 +341,8 @@ def check_manifest(data: Mapping[str, Any]) -> tuple[Any, list[dict[str, Any]]]:
             c.fail(
                 "visit_weeks", "type", weeks_raw, "visit_weeks must be a non-empty array of numbers"
             )
+        elif not all(math.isfinite(x) for x in weeks_raw):
+            c.fail("visit_weeks", "finite", weeks_raw, "visit_weeks must be finite numbers")
         else:
             w = tuple(float(x) for x in weeks_raw)
             ok = True
@@ -260,9 +379,17 @@ def check_manifest(data: Mapping[str, Any]) -> tuple[Any, list[dict[str, Any]]]:
         c.fail("seed", "type", seed, "seed must be an integer")
         seed = None
     tables = _tables(c)
+    columns = _mapping.check_columns(c)
+    values = _mapping.check_values(c)
+    weeks_map = _mapping.check_weeks(c)
+    wide = _mapping.check_wide(c, columns)
+    formats = _mapping.check_format(c, tables)
+    names = [f.name for f in MANIFEST_FIELDS]
     for key in data:
-        if key not in {f.name for f in MANIFEST_FIELDS}:
-            c.fail(key, "unknown_field", None, f"unknown manifest field '{key}'")
+        if key not in names:
+            hint = _mapping.suggest(key, names)
+            more = f"; did you mean '{hint[0]}'?" if hint else ""
+            c.fail(key, "unknown_field", None, f"unknown manifest field '{key}'{more}")
     if any(f["rule"] != "unknown_field" for f in c.failures):
         return None, c.failures
     manifest = Manifest(
@@ -280,6 +407,12 @@ def check_manifest(data: Mapping[str, Any]) -> tuple[Any, list[dict[str, Any]]]:
         population=population or "patellofemoral pain",
         seed=seed,
         description=description or "",
+        code_ideas=code_ideas,
+        columns=columns,
+        values=values,
+        weeks=weeks_map,
+        wide=wide,
+        format=formats,
     )
     return manifest, c.failures  # only unknown_field remarks remain
 
@@ -313,11 +446,33 @@ def _tables(c: _Checker) -> dict[str, str]:
     return out
 
 
+def mapping_sections(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The usable mapping sections of a manifest that may fail elsewhere.
+
+    Returns ``tables`` (paths that stay inside the folder), ``columns``,
+    ``values``, ``weeks``, ``wide`` and ``format``, each checked on its own, so
+    that the tables of a broken manifest are still read as the manifest says
+    (the failures themselves come from :func:`check_manifest`).
+    """
+    c = _Checker(data)
+    tables = _tables(c)
+    columns = _mapping.check_columns(c)
+    return {
+        "tables": tables,
+        "columns": columns,
+        "values": _mapping.check_values(c),
+        "weeks": _mapping.check_weeks(c),
+        "wide": _mapping.check_wide(c, columns),
+        "format": _mapping.check_format(c, tables),
+    }
+
+
 def check_study_manifest(data: Mapping[str, Any]) -> tuple[dict[str, Any] | None, list[dict]]:
     """Check a parsed ``study.toml``; return ``(fields or None, failures)``.
 
-    The fields are ``study_id``, ``title``, ``codes`` and ``metadata`` (every
-    other key, e.g. description and source).
+    The fields are ``study_id``, ``title``, ``codes`` (code -> label),
+    ``code_ideas`` (code -> idea) and ``metadata`` (every other key, e.g.
+    description and source).
     """
     c = _Checker(data)
     study_id = c.string("study_id")
@@ -326,8 +481,14 @@ def check_study_manifest(data: Mapping[str, Any]) -> tuple[dict[str, Any] | None
     title = c.string("title")
     c.string("description", required=False, non_empty=False)
     c.string("source", required=False, non_empty=False)
-    codes = _codes(c)
+    codes, code_ideas = _codes(c)
     if c.failures:
         return None, c.failures
     meta = {k: v for k, v in data.items() if k not in ("study_id", "title")}
-    return {"study_id": study_id, "title": title, "codes": codes, "metadata": meta}, []
+    return {
+        "study_id": study_id,
+        "title": title,
+        "codes": codes,
+        "code_ideas": code_ideas,
+        "metadata": meta,
+    }, []

@@ -9,8 +9,15 @@ of knee-brace settings. The model is described in
 quantities it was drawn from in ``cohort.truth``. Throughout, *recovered*
 means a global rating of change of 6 or 7 (GRC >= 6), calibrated so that 45%
 of an untreated arm have recovered at 12 weeks and 60% at 52 weeks
-(Collins et al. 2013). Recorded pain has 0.1-point resolution and AKPS whole
-points; the truth is exact (no rounding).
+(Collins et al. 2013). Pain is recorded with measurement error at every
+visit, baseline included, and people enter on their recorded baseline pain,
+so follow-up pain regresses to the mean. Recorded pain has 0.1-point
+resolution and AKPS whole points; the truth is exact (no rounding).
+
+Participants are simulated independently given their arm (allocation is a
+random permutation of equal arm sizes; every other quantity is drawn per
+person), so one large cohort can be dealt out into many independent trials
+of the same design, as power by simulation does.
 
 Examples
 --------
@@ -57,6 +64,9 @@ def cohort(
     title: str | None = None,
     risk_of_bias: str = "low",
     primary_week: float | None = None,
+    dropout_mar: float | None = None,
+    dropout_mnar: float | None = None,
+    min_baseline_pain: float | None = None,
 ) -> Cohort:
     """Simulate a randomised trial of an idea for runner's knee.
 
@@ -81,10 +91,11 @@ def cohort(
         adherence, vs no treatment) of the idea's code, or of each code in a
         mapping ``{code: peak}``; for power and sample-size work.
     dropout : float, optional
-        Per-visit probability of withdrawing at average pain (5/10); 0 turns
-        dropout off. Withdrawal is missing at random given the last observed
-        pain (log odds +0.3 per point); ``withdrawal_week`` is the week of the
-        last visit attended, and no visit follows it.
+        Per-visit probability of withdrawing at pain 5/10 (default 0.015,
+        6-8% over a trial); 0 turns dropout off. ``withdrawal_week`` is the
+        week of the last visit attended, and no visit follows it. By default
+        withdrawal is missing at random given the last recorded pain (log
+        odds +0.3 per point, ``dropout_mar``).
     arms : sequence of str, optional
         All arm codes for a multi-arm trial (e.g.
         ``["glute_strengthening+quadriceps_strengthening",
@@ -97,6 +108,24 @@ def cohort(
     primary_week : float, optional
         The manifest's primary week, a follow-up visit week (default: week
         12, or the follow-up visit closest to it).
+    dropout_mar : float, optional
+        Log odds of withdrawing before a visit per point of the last recorded
+        pain (default 0.3); 0 with ``dropout_mnar = 0`` is missing completely
+        at random.
+    dropout_mnar : float, optional
+        Missing not at random: log odds of withdrawing before a visit per
+        point of the true pain the person would have had at that visit,
+        which is never recorded (default 0, missing at random). E.g. 0.5
+        makes someone whose pain is 2 points above another's at the missed
+        visit 2.7 times as likely (odds) to have left, beyond what their last
+        recorded pain says; complete-case and MAR analyses are then biased.
+        See :mod:`kneestudy.simulate._model` for the mechanism.
+    min_baseline_pain : float, optional
+        Entry threshold on *recorded* baseline pain (default 3, as Hott
+        2020), a multiple of 0.1 in [0, 9]. Because recorded pain carries
+        measurement error, a higher threshold admits more people whose
+        error happened to be high, and the regression to the mean at
+        follow-up grows (``truth["baseline"]["regression_to_the_mean"]``).
 
     Returns
     -------
@@ -109,15 +138,20 @@ def cohort(
 
     Notes
     -----
-    Latent pain ``Y_i(t) = B_i - M h(t) + tau_i(t) + u_i h(t) + e_i(t)`` with
-    ``h(t) = 1 - exp(-t/8)``, an AR(1) residual ``e`` and a person effect
-    ``u``; ``M`` and the GRC cut-point for "recovered" are solved so that the
-    control arm has 45% recovered at 12 weeks and 60% at 52 weeks (Collins
-    et al. 2013, Br J Sports Med 47:227). ``tau_i(t)`` sums the profiles of
-    the arm's codes, scaled by adherence / mean adherence (dose-response),
-    and for glute strengthening by the squat test (effect twice as large
-    when it fails). Pain is bounded to 0–10 and recorded to 0.1; AKPS
-    ``= 96 - 5 * pain + person + visit noise`` bounded to 0–100, whole points.
+    True pain ``L_i(t) = T_0i - M h(t) + tau_i(t) + u_i h(t) + e_i(t)`` with
+    ``h(t) = 1 - exp(-t/16)``, an AR(1) variation ``e`` and a person effect
+    ``u``; recorded pain ``R_i(t) = L_i(t) + eps_i(t)`` with an independent
+    measurement error at every visit (reliability ICC 0.6, Chesworth 1989),
+    bounded to 0–10 and recorded to 0.1. Entrants have recorded baseline pain
+    >= ``min_baseline_pain``. The GRC cut-point for "recovered" and the GRC
+    noise are solved so that the control arm has 45% recovered at 12 weeks
+    and 60% at 52 weeks (Collins et al. 2013, Br J Sports Med 47:227).
+    ``tau_i(t)`` sums the profiles of the arm's codes, scaled by adherence /
+    mean adherence (dose-response), and for glute strengthening by the squat
+    test (effect four times as large when it fails: an assumption). AKPS ``=
+    96 - 5 * true pain + person + visit noise`` bounded to 0–100, whole
+    points. Every parameter, with its source or marked as an assumption:
+    :func:`parameter_table`.
 
     Examples
     --------
@@ -139,7 +173,15 @@ def cohort(
     if risk_of_bias not in _ROB:
         raise AnalysisError(f"risk_of_bias must be one of {_ROB}, got {risk_of_bias!r}")
     model = resolve(
-        idea, comparator=comparator, arms=arms, weeks=weeks, effect=effect, dropout=dropout
+        idea,
+        comparator=comparator,
+        arms=arms,
+        weeks=weeks,
+        effect=effect,
+        dropout=dropout,
+        dropout_mar=dropout_mar,
+        dropout_mnar=dropout_mnar,
+        min_baseline_pain=min_baseline_pain,
     )
     if primary_week is None:  # week 12, or the follow-up visit closest to it (later on a tie)
         follow = model.weeks[1:]
@@ -176,7 +218,9 @@ def cohort(
         seed=int(seed),
         description=(
             "Simulated by kneestudy.simulate.cohort; parameters and their sources in "
-            "kneestudy.simulate.parameters. Recovered = GRC >= 6."
+            "kneestudy.simulate.parameters. Recovered = GRC >= 6. "
+            f"Entry: recorded baseline pain >= {model.entry_pain:g}. "
+            f"Dropout: {model.dropout_mechanism}."
         ),
     )
     return Cohort(

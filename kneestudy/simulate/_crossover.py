@@ -7,10 +7,13 @@ without a brace (``condition = "usual_care"``), each setting is then worn for
 setting's code, declared in the manifest's ``[codes]``). A brace acts at once
 and stops acting when taken off, so there is no carry-over.
 
-Latent pain at visit *t* > 0 follows the parallel-trial model with the arm
+True pain at visit *t* > 0 follows the parallel-trial model with the arm
 effect replaced by the setting's effect for that person::
 
-    Y_i(t) = B_i - M h(t) + b_i(setting) + u_i h(t) + e_i(t)
+    L_i(t) = T_0i - M h(t) + b_i(setting) + u_i h(t) + e_i(t)
+
+and is recorded with the same measurement error as in a parallel trial
+(entry on recorded baseline pain, :mod:`kneestudy.simulate._model`)
 
 where ``b_i`` is ``crossover.preferred_peak`` for the person's preferred
 direction and ``crossover.other_peak`` for the other, each plus
@@ -26,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from kneestudy.ingest.model import Cohort, Manifest
-from kneestudy.simulate._generate import draw_population
+from kneestudy.simulate._generate import draw_population, record_pain
 from kneestudy.simulate._model import resolve
 from kneestudy.simulate.parameters import value
 
@@ -46,7 +49,7 @@ def crossover_cohort(n: int, seed: int, period_weeks: float, cohort_id: str | No
     rng = np.random.default_rng(seed)
     codes = list(SETTINGS)
     seq = rng.permutation(np.resize(np.arange(2), n))  # 0: medial first, 1: lateral first
-    pop = draw_population(rng, n, model.squat_fail_share)
+    pop = draw_population(rng, n, model)
     age, female, bmi = pop["age"], pop["female"], pop["bmi"]
     symptom_months, weekly_km = pop["symptom_months"], pop["weekly_km"]
     squat_fail, randomized_on, baseline = pop["squat_fail"], pop["randomized_on"], pop["baseline"]
@@ -71,6 +74,8 @@ def crossover_cohort(n: int, seed: int, period_weeks: float, cohort_id: str | No
         ]
     )
     pain_true = np.clip(latent, 0.0, 10.0)
+    recorded = latent + model.measurement_sd * rng.standard_normal((n, 3))
+    recorded[:, 0] = pop["baseline_recorded"]
     akps = value("akps.intercept") + value("akps.per_pain_point") * pain_true
     akps = akps + value("akps.person_sd") * rng.standard_normal(n)[:, None]
     akps = np.round(np.clip(akps + value("akps.visit_sd") * rng.standard_normal((n, 3)), 0, 100))
@@ -120,7 +125,7 @@ def crossover_cohort(n: int, seed: int, period_weeks: float, cohort_id: str | No
         {
             "participant_id": np.repeat(ids, 3),
             "week": week_col,
-            "pain": np.round(pain_true, 1).ravel(),
+            "pain": record_pain(recorded).ravel(),
             "akps": akps.ravel(),
             "grc": grc_col,
             "adherence": adh.ravel(),

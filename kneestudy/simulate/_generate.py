@@ -5,7 +5,8 @@ Python loops run over visits and over arms. Draws happen in a fixed order from
 one ``numpy.random.Generator``, so a seed fixes every number.
 
 Recorded resolution (the full-precision latent values are not stored):
-pain to 0.1 point (a 10 cm VAS read to the millimetre), AKPS to whole points
+pain to 0.1 point (a 10 cm VAS read to the millimetre) after its measurement
+error and the 0-10 bounds, AKPS to whole points
 (a sum of item scores), adherence to 0.01, age to whole years, BMI, symptom
 months and weekly km to 0.1.
 """
@@ -20,7 +21,7 @@ from kneestudy.interventions import label_of
 from kneestudy.simulate._model import Model
 from kneestudy.simulate.parameters import AE_TABLE, value
 
-__all__ = ["draw", "truncnorm_ppf"]
+__all__ = ["draw", "draw_population", "record_pain", "truncnorm_ppf"]
 
 _START = np.datetime64("2025-01-06")
 
@@ -36,52 +37,65 @@ def truncnorm_ppf(q: np.ndarray, mean: float, sd: float, low: float, high: float
     return mean + sd * special.ndtri(lo + q * (hi - lo))
 
 
-def draw_population(rng: np.random.Generator, n: int, squat_fail_share: float) -> dict:
-    """Baseline covariates and baseline pain of ``n`` runners (parameters table).
+def draw_population(rng: np.random.Generator, n: int, model: Model) -> dict:
+    """Baseline covariates and baseline pain of ``n`` trial entrants.
 
     Draw order is fixed (age, sex, BMI, symptom months, weekly km, squat test,
-    randomisation date, baseline pain) so that a seed gives the same cohort.
+    randomisation date, recorded baseline pain, true baseline pain) so that a
+    seed gives the same cohort. Recorded baseline pain ``R_0`` (before
+    rounding, ``baseline_recorded``) is drawn from the screened population's
+    normal distribution truncated at the entry threshold; the true baseline
+    ``T_0`` (``baseline``) from its normal distribution given ``R_0``
+    (:mod:`kneestudy.simulate._model`). Each person is drawn independently.
     """
-    return {
-        "age": np.round(
-            _truncnorm(
-                rng,
-                n,
-                value("population.age_mean"),
-                value("population.age_sd"),
-                value("population.age_low"),
-                value("population.age_high"),
-            )
-        ),
-        "female": rng.random(n) < value("population.female_share"),
-        "bmi": np.round(
-            _truncnorm(
-                rng,
-                n,
-                value("population.bmi_mean"),
-                value("population.bmi_sd"),
-                value("population.bmi_low"),
-                value("population.bmi_high"),
-            ),
-            1,
-        ),
-        "symptom_months": _lognormal_months(rng, n),
-        "weekly_km": np.round(
-            value("population.weekly_km_median")
-            * np.exp(value("population.weekly_km_log_sd") * rng.standard_normal(n)),
-            1,
-        ),
-        "squat_fail": rng.random(n) < squat_fail_share,
-        "randomized_on": _START + rng.integers(0, 365, n).astype("timedelta64[D]"),
-        "baseline": _truncnorm(
+    age = np.round(
+        _truncnorm(
             rng,
             n,
-            value("baseline.pain_mean"),
-            value("baseline.pain_sd"),
-            value("baseline.pain_low"),
-            10.0,
+            value("population.age_mean"),
+            value("population.age_sd"),
+            value("population.age_low"),
+            value("population.age_high"),
+        )
+    )
+    female = rng.random(n) < value("population.female_share")
+    bmi = np.round(
+        _truncnorm(
+            rng,
+            n,
+            value("population.bmi_mean"),
+            value("population.bmi_sd"),
+            value("population.bmi_low"),
+            value("population.bmi_high"),
         ),
+        1,
+    )
+    symptom_months = _lognormal_months(rng, n)
+    weekly_km = np.round(
+        value("population.weekly_km_median")
+        * np.exp(value("population.weekly_km_log_sd") * rng.standard_normal(n)),
+        1,
+    )
+    squat_fail = rng.random(n) < model.squat_fail_share
+    randomized_on = _START + rng.integers(0, 365, n).astype("timedelta64[D]")
+    recorded = _truncnorm(rng, n, model.screen_mean, model.screen_sd, model.entry_low, np.inf)
+    true = model.true_baseline(recorded) + model.baseline_cond_sd * rng.standard_normal(n)
+    return {
+        "age": age,
+        "female": female,
+        "bmi": bmi,
+        "symptom_months": symptom_months,
+        "weekly_km": weekly_km,
+        "squat_fail": squat_fail,
+        "randomized_on": randomized_on,
+        "baseline_recorded": recorded,
+        "baseline": true,
     }
+
+
+def record_pain(latent: np.ndarray) -> np.ndarray:
+    """Recorded pain from latent recorded values: bounded to 0-10, to 0.1 point."""
+    return np.round(np.clip(latent, 0.0, 10.0), 1)
 
 
 def _lognormal_months(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -92,7 +106,13 @@ def _lognormal_months(rng: np.random.Generator, n: int) -> np.ndarray:
 
 
 def draw(model: Model, n: int, rng: np.random.Generator) -> dict[str, pd.DataFrame]:
-    """Simulate one cohort's tables (participants, visits, adverse_events)."""
+    """Simulate one cohort's tables (participants, visits, adverse_events).
+
+    Participants are independent given their arm: every person-level quantity
+    (covariates, baseline, recovery, residuals, measurement errors, ratings,
+    adherence, dropout, adverse events) is drawn per person, and allocation
+    is a random permutation of equal arm sizes, independent of all of them.
+    """
     weeks = model.weeks
     n_visits = weeks.size
     n_arms = len(model.arms)
@@ -102,7 +122,7 @@ def draw(model: Model, n: int, rng: np.random.Generator) -> dict[str, pd.DataFra
     arm_codes = np.asarray(model.arms, dtype=object)
 
     # -- baseline covariates, baseline pain, person-level terms ---------------
-    pop = draw_population(rng, n, model.squat_fail_share)
+    pop = draw_population(rng, n, model)
     age, female, bmi = pop["age"], pop["female"], pop["bmi"]
     symptom_months, weekly_km = pop["symptom_months"], pop["weekly_km"]
     squat_fail, randomized_on, baseline = pop["squat_fail"], pop["randomized_on"], pop["baseline"]
@@ -120,7 +140,7 @@ def draw(model: Model, n: int, rng: np.random.Generator) -> dict[str, pd.DataFra
         glute_eff[a], other_eff[a] = model.arm_effect(arm, weeks)
     tau = dose[:, None] * (squat_mult[:, None] * glute_eff[arm_idx] + other_eff[arm_idx])
 
-    # -- AR(1) residuals over follow-up visits --------------------------------
+    # -- AR(1) variation of true pain over follow-up visits --------------------
     z = rng.standard_normal((n, n_visits))
     e = np.zeros((n, n_visits))
     e[:, 1] = model.visit_sd * z[:, 1]
@@ -128,13 +148,17 @@ def draw(model: Model, n: int, rng: np.random.Generator) -> dict[str, pd.DataFra
         r = model.ar1 ** (weeks[k] - weeks[k - 1])
         e[:, k] = r * e[:, k - 1] + np.sqrt(1.0 - r * r) * model.visit_sd * z[:, k]
 
+    # -- true pain (latent), recorded pain = true + measurement error -------------
     h = model.h(weeks)
     latent = baseline[:, None] - model.natural_improvement * h + tau + u[:, None] * h + e
     latent[:, 0] = baseline
     pain_true = np.clip(latent, 0.0, 10.0)
-    pain = np.round(pain_true, 1)
+    error = model.measurement_sd * rng.standard_normal((n, n_visits))
+    recorded = latent + error
+    recorded[:, 0] = pop["baseline_recorded"]  # its error is R_0 - T_0, drawn jointly
+    pain = record_pain(recorded)
 
-    # -- AKPS, correlated with pain --------------------------------------------
+    # -- AKPS (its own measurement error), correlated with true pain -----------
     akps_noise = value("akps.visit_sd") * rng.standard_normal((n, n_visits))
     akps = value("akps.intercept") + value("akps.per_pain_point") * pain_true
     akps = np.round(np.clip(akps + akps_person[:, None] + akps_noise, 0.0, 100.0))
@@ -150,20 +174,8 @@ def draw(model: Model, n: int, rng: np.random.Generator) -> dict[str, pd.DataFra
     adh[~dosed, :] = np.nan
     adh[:, 0] = np.nan
 
-    # -- dropout: missing at random given the last observed pain ---------------
-    present = np.ones((n, n_visits), dtype=bool)
-    withdrawal = np.full(n, np.nan)
-    u_drop = rng.random((n, n_visits))
-    if model.dropout_per_visit > 0:
-        base_logit = np.log(model.dropout_per_visit / (1.0 - model.dropout_per_visit))
-        for k in range(1, n_visits):
-            logit = base_logit + model.dropout_slope * (
-                pain[:, k - 1] - value("dropout.reference_pain")
-            )
-            p = 1.0 / (1.0 + np.exp(-logit))
-            leaves = present[:, k - 1] & (u_drop[:, k] < p)
-            withdrawal[leaves] = weeks[k - 1]
-            present[:, k] = present[:, k - 1] & ~leaves
+    # -- dropout: on the last recorded pain (MAR) and the current true pain (MNAR)
+    present, withdrawal = _dropout(model, rng, pain, pain_true)
 
     width = max(4, len(str(n)))
     ids = np.array([f"P{i:0{width}d}" for i in range(1, n + 1)], dtype=object)
@@ -212,6 +224,38 @@ def draw(model: Model, n: int, rng: np.random.Generator) -> dict[str, pd.DataFra
         "_latent": latent,
         "_arm_idx": arm_idx,
     }
+
+
+def _dropout(model: Model, rng, pain: np.ndarray, pain_true: np.ndarray):
+    """(present, withdrawal week): who attends each visit, and the last visit attended.
+
+    Before each follow-up visit *k*, someone still in the trial withdraws with
+    ``logit p = logit(p0) + b_mar (R(k-1) - ref) + b_mnar (T(k) - ref)``:
+    ``R(k-1)`` the last recorded pain, ``T(k)`` the true pain (0-10) at the
+    visit they would have attended, never recorded for those who withdraw.
+    The uniform draws are made whether or not dropout is on, so turning it on
+    changes no other number.
+    """
+    weeks = model.weeks
+    n, n_visits = pain.shape
+    present = np.ones((n, n_visits), dtype=bool)
+    withdrawal = np.full(n, np.nan)
+    u_drop = rng.random((n, n_visits))
+    if model.dropout_per_visit <= 0:
+        return present, withdrawal
+    ref = value("dropout.reference_pain")
+    base_logit = np.log(model.dropout_per_visit / (1.0 - model.dropout_per_visit))
+    for k in range(1, n_visits):
+        logit = (
+            base_logit
+            + model.dropout_slope * (pain[:, k - 1] - ref)
+            + model.dropout_mnar * (pain_true[:, k] - ref)
+        )
+        p = special.expit(logit)
+        leaves = present[:, k - 1] & (u_drop[:, k] < p)
+        withdrawal[leaves] = weeks[k - 1]
+        present[:, k] = present[:, k - 1] & ~leaves
+    return present, withdrawal
 
 
 def _adverse_events(model, rng, arm_idx, ids, weeks, withdrawal) -> pd.DataFrame:

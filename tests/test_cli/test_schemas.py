@@ -22,7 +22,7 @@ def test_export_writes_every_table(tmp_path):
     ):
         assert (tmp_path / f"{table}.yaml").read_text().startswith("schema_type: dataframe")
         assert (
-            "| column | type | nullable | rule | description |"
+            "| column | type | required | nullable | rule | description |"
             in (tmp_path / f"{table}.md").read_text()
         )
 

@@ -51,6 +51,21 @@ def test_multi_arm_and_weeks(tmp_path):
     assert all(a in ids for a in arms)
 
 
+def test_dropout_mechanism_and_entry_threshold(tmp_path):
+    out = tmp_path / "trial"
+    code = main(["simulate", str(out), "--idea", "stretching", "--n", "60",
+                 "--dropout", "0.1", "--dropout-mar", "0", "--dropout-mnar", "0.5",
+                 "--min-baseline-pain", "4"])  # fmt: skip
+    assert code == 0
+    manifest = tomllib.loads((out / "cohort.toml").read_text(encoding="utf-8"))
+    assert "missing not at random" in manifest["description"]
+    assert "recorded baseline pain >= 4" in manifest["description"]
+    import pandas as pd
+
+    visits = pd.read_csv(out / "visits.csv")
+    assert visits.loc[visits["week"] == 0, "pain"].min() >= 4
+
+
 def test_same_seed_same_files(tmp_path):
     for name in ("a", "b"):
         assert main(["simulate", str(tmp_path / name), "--idea", "taping", "--n", "40"]) == 0
@@ -66,10 +81,16 @@ def test_same_seed_same_files(tmp_path):
         ["--idea", "orthotics", "--n", "1"],
         ["--idea", "orthotics", "--weeks", "2,4"],
         ["--idea", "orthotics", "--dropout", "2"],
+        ["--idea", "orthotics", "--dropout-mnar", "9"],
+        ["--idea", "orthotics", "--min-baseline-pain", "3.05"],
     ],
 )
 def test_bad_arguments_exit_2(tmp_path, capsys, extra):
-    assert main(["simulate", str(tmp_path / "x"), *extra]) == 2
+    try:
+        code = main(["simulate", str(tmp_path / "x"), *extra])
+    except SystemExit as exc:  # refused by the option checks (argparse)
+        code = exc.code
+    assert code == 2
     err = capsys.readouterr().err
     assert "error" in err and "Traceback" not in err
 

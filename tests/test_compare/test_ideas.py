@@ -107,7 +107,9 @@ def test_declared_codes_count_as_their_idea():
     rows = [contrast("b", "my_brace+physical_therapy", "physical_therapy", -0.4, 0.3),
             contrast("p", "physical_therapy", "usual_care", -1.0, 0.3)]  # fmt: skip
     s = study(rows)
-    s.code_ideas = {"my_brace": "knee_brace"}  # as a manifest's [codes] my_brace.idea
+    # as study.toml's [codes] my_brace = { label = ..., idea = "knee_brace" }
+    s.metadata = {"codes": {"my_brace": {"label": "My brace", "idea": "knee_brace"}}}
+    assert s.code_ideas == {"my_brace": "knee_brace"}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         cmp = compare_ideas(s, "pain")

@@ -1,59 +1,88 @@
-"""Published contrasts: estimate and SE from the 95% CIs of the evidence summary.
+"""The demo's synthetic literature: each row is what a report of its simulated trial gives.
 
-The SE is (upper - lower) / 3.92 (log scale for ratios); values here are
-worked by hand from the published figures, so the tolerance is 1e-12
-(floating point only).
+Estimates and SEs are recomputed from the arm summaries of the same table by
+:func:`kneestudy.effects.escalc` (checked against metafor): MD and SMD from
+means, SDs and n (the SMD with Hedges' exact correction, as escalc), log RR
+and log OR from events. Tolerance 1e-12 (floating point only; both come
+from the same observed data).
 """
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
-from kneestudy.datasets.literature import arm_summaries, contrasts
+import kneestudy as ks
+from kneestudy.datasets.literature import TRIALS, arm_summaries, contrasts
 
 
 @pytest.fixture(scope="module")
-def table():
-    return contrasts().set_index("study_id")
+def tables():
+    return contrasts(), arm_summaries()
 
 
-@pytest.mark.parametrize(
-    ("study_id", "estimate", "se"),
-    [
-        ("nascimento2018-hipknee-vs-knee", -1.5, 1.5 / 3.92),
-        ("nascimento2018-hipknee-vs-none", -3.3, 4.5 / 3.92),
-        ("hott2020", -1.1, 15.6 / 3.92),
-        ("hansen2023", 0.6, 5.2 / 3.92),
-        ("callaghan2012", -0.15, 2.0 / 3.92),
-        ("towheed2009", -0.47, 0.49 / 3.92),
-        ("rathleff2015", math.log(1.73), math.log(2.93 / 1.02) / 3.92),
-        ("collins2008", math.log(1.48), math.log(1.99 / 1.11) / 3.92),
-        ("winters2021", math.log(25.2), math.log(130.3 / 5.7) / 3.92),
-        # P = 0.30 two-sided -> z = 1.036433389...; log(64.0 / 60.1) / z
-        ("clegg2006", math.log(64.0 / 60.1), math.log(64.0 / 60.1) / 1.0364333894937898),
-    ],
-)
-def test_estimate_and_se(table, study_id, estimate, se):
-    row = table.loc[study_id]
-    assert row["estimate"] == pytest.approx(estimate, rel=1e-12, abs=1e-12)
-    assert row["se"] == pytest.approx(se, rel=1e-12)
+def _arm(arms, sid, code, outcome, week):
+    r = arms[
+        (arms["study_id"] == sid)
+        & (arms["intervention"] == code)
+        & (arms["outcome"] == outcome)
+        & (arms["week"] == week)
+    ]
+    assert len(r) == 1, (sid, code, outcome, week)
+    return r.iloc[0]
 
 
-def test_columns_and_labels(table):
-    assert table["source"].str.len().gt(0).all()
-    assert (
-        table.loc["hott2020", "n_treatment"] == 39 and table.loc["hott2020", "n_comparator"] == 36
-    )
-    assert table.loc["towheed2009", "population"] == "knee osteoarthritis"
-    assert table.loc["hansen2023", "population"] == "patellofemoral pain"
-    assert (table["se"] > 0).all()
+def test_contrasts_follow_from_the_arm_summaries(tables):
+    con, arms = tables
+    for row in con.itertuples():
+        t = _arm(arms, row.study_id, row.treatment, row.outcome, row.week)
+        c = _arm(arms, row.study_id, row.comparator, row.outcome, row.week)
+        assert (row.n_treatment, row.n_comparator) == (t["n"], c["n"])
+        if row.measure in ("MD", "SMD"):
+            es = ks.effects.escalc(
+                row.measure,
+                m1i=[t["mean"]], sd1i=[t["sd"]], n1i=[t["n"]],
+                m2i=[c["mean"]], sd2i=[c["sd"]], n2i=[c["n"]],
+            )  # fmt: skip
+        else:
+            es = ks.effects.escalc(
+                row.measure[3:],
+                ai=[t["events"]], n1i=[t["n"]], ci=[c["events"]], n2i=[c["n"]],
+            )  # fmt: skip
+        assert row.estimate == pytest.approx(float(es["yi"].iloc[0]), rel=1e-12, abs=1e-12)
+        assert row.se == pytest.approx(math.sqrt(float(es["vi"].iloc[0])), rel=1e-12)
 
 
-def test_arm_summaries_say_when_figures_are_assumed():
-    arms = arm_summaries()
-    w = arms[arms["study_id"] == "whittingham2004"]
-    assert w["mean"].tolist() == [1.1, 2.4, 2.9]
-    assert (w["n"] == 10).all() and w["note"].str.contains("assumed").all()
-    assert arms.loc[arms["sd"].isna(), "note"].str.contains("SD not given").all()
+def test_each_row_summarises_its_simulated_trial(tables):
+    con, arms = tables
+    assert set(con["study_id"]) == set(TRIALS) == set(arms["study_id"])
+    for sid, spec in TRIALS.items():
+        c = ks.simulate.cohort(
+            spec["arms"][0], n=spec["n"], seed=spec["seed"], arms=list(spec["arms"]),
+            weeks=spec["weeks"],
+        )  # fmt: skip
+        week = float(spec["weeks"][-1])
+        long = c.long("pain")
+        for code in spec["arms"]:
+            x = long.loc[(long["intervention"] == code) & (long["week"] == week), "pain"]
+            row = _arm(arms, sid, code, "pain", week)
+            assert row["n"] == len(x)
+            assert row["mean"] == pytest.approx(float(x.mean()), rel=1e-12)
+            assert row["sd"] == pytest.approx(float(x.std(ddof=1)), rel=1e-12)
+        assert f"seed={spec['seed']}" in con.loc[con["study_id"] == sid, "note"].iloc[0]
+
+
+def test_literature_tables_validate_and_round_trip(tmp_path, tables):
+    from kneestudy.ingest import load_study
+    from kneestudy.ingest.model import Study
+
+    con, arms = tables
+    Study(study_id="lit-only", title="t", contrasts=con, arm_summaries=arms).write(tmp_path / "s")
+    back = load_study(tmp_path / "s")
+    assert back.report is None or back.report.ok
+    assert len(back.contrasts) == len(con) and len(back.arm_summaries) == len(arms)
+    np.testing.assert_allclose(back.contrasts["estimate"], con["estimate"], rtol=0, atol=0)
+    assert (arms.loc[arms["outcome"] != "recovered", "sd"] > 0).all()
+    assert arms.loc[arms["outcome"] == "recovered", "events"].notna().all()

@@ -1,4 +1,4 @@
-"""The embedded demo study: loads valid, labelled, covers and connects all eight ideas."""
+"""The embedded demo study: loads valid, synthetic throughout, covers and connects all eight ideas."""
 
 from __future__ import annotations
 
@@ -28,12 +28,40 @@ def _node(code: str) -> str:
 
 
 def test_demo_study_loads_valid(study):
+    from kneestudy.datasets.build import COHORTS, CROSSOVERS
+
     assert study.report is None or study.report.ok
-    assert len(study.cohorts) == 8
+    assert len(study.cohorts) == len(COHORTS) + len(CROSSOVERS) == 9
     for c in study.cohorts:
         assert c.is_synthetic and c.manifest.seed is not None
-        assert c.manifest.primary_outcome == "pain" and c.manifest.primary_week == 12
-        assert 40 <= len(c.participants) <= 200
+        assert c.manifest.primary_outcome == "pain"
+        assert 40 <= len(c.participants) <= 900
+        if c.manifest.design == "parallel":
+            assert c.manifest.primary_week == 12
+
+
+def test_the_brace_crossover_is_a_cohort_of_the_demo(study):
+    c = study.cohort("demo-knee-brace-crossover")
+    assert c.manifest.design == "crossover"
+    assert set(c.visits["condition"]) == {"usual_care", "knee_brace_medial", "knee_brace_lateral"}
+    # everyone is seen in both settings
+    per = c.visits[c.visits["week"] > 0].groupby("participant_id")["condition"].nunique()
+    assert (per == 2).all()
+
+
+def test_main_contrasts_are_estimable_with_sensible_precision(study):
+    """ANCOVA of pain at week 12: SE at most 0.35 points for the four first ideas' trials."""
+    q = "quadriceps_strengthening"
+    checks = {
+        "demo-glute": [f"glute_strengthening+{q}", q],
+        "demo-taping": [f"taping+{q}", q],
+        "demo-orthotics": ["orthotics", "wait_and_see"],
+        "demo-glucosamine": ["glucosamine"],
+    }
+    for cohort_id, treatments in checks.items():
+        for t in treatments:
+            fit = ks.effects.ancova(study.cohort(cohort_id), outcome="pain", week=12, treatment=t)
+            assert fit.se <= 0.35, (cohort_id, t, fit.se)
 
 
 def test_the_four_first_ideas_have_the_agreed_designs(study):
@@ -65,17 +93,25 @@ def test_network_connects_all_eight_ideas_to_control(study):
     assert set(ks.IDEAS) <= seen
 
 
-def test_literature_is_labelled_published(study):
+def test_literature_is_synthetic_and_never_mixed_with_published_figures(study):
     con, arms = study.contrasts, study.arm_summaries
     assert len(con) >= 8 and len(arms) >= 3
-    assert con["source"].str.len().gt(0).all() and arms["source"].str.len().gt(0).all()
-    assert not con["source"].str.lower().eq("synthetic").any()
-    glu = con[con["treatment"] == "glucosamine"]
-    assert (glu["population"] == "knee osteoarthritis").all() and len(glu) == 2
-    assert set(con["outcome"]) <= {"pain", "akps", "recovered", "responder"}
-    assert set(con["measure"]) <= {"MD", "SMD", "logOR", "logRR"}
-    assumed = arms[arms["study_id"] == "whittingham2004"]
-    assert assumed["note"].str.contains("SD assumed").all()
+    assert (con["source"] == "synthetic").all() and (arms["source"] == "synthetic").all()
+    assert con["note"].str.contains("seed=").all() and arms["note"].str.contains("seed=").all()
+    for col in ("quote", "doi", "pmid"):
+        assert col not in con.columns and col not in arms.columns
+    published = set(ks.datasets.evidence().contrasts["study_id"])
+    published |= set(ks.datasets.evidence().arm_summaries["study_id"])
+    assert not published & (set(con["study_id"]) | set(arms["study_id"]))
+    assert set(con["outcome"]) <= {"pain", "akps", "recovered"}
+    assert set(con["measure"]) == {"MD", "SMD", "logOR", "logRR"}
+    # one row exercises the indirectness rule, and says it is a label only
+    other = con[con["population"] != "patellofemoral pain"]
+    assert list(other["population"]) == ["knee osteoarthritis"]
+    assert other["note"].str.contains("label only").all()
+    # every idea appears in the literature tables or in a cohort of its own
+    lit_nodes = {_node(c) for c in [*con["treatment"], *con["comparator"]]}
+    assert len(lit_nodes & set(ks.IDEAS)) >= 7
 
 
 def test_packaged_files_are_found_by_importlib_resources():
@@ -87,7 +123,7 @@ def test_packaged_files_are_found_by_importlib_resources():
     )
     assert "study.toml" in found
     assert "literature/contrasts.csv" in found and "literature/arm_summaries.csv" in found
-    assert sum(f.endswith("cohort.toml") for f in found) == 8
+    assert sum(f.endswith("cohort.toml") for f in found) == 9
     assert ks.datasets.demo_study_path() == Path(str(root))
 
 

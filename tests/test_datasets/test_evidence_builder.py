@@ -140,3 +140,12 @@ def test_a_code_is_declared_once_for_the_whole_evidence_base(tmp_path):
     problems = [str(p) for p in ev.check_trials(ev.read_trials(tmp_path / "ev"))]
     assert any("code 'my_tape' is declared differently in trials/alpha2020.toml" in p
                for p in problems), problems  # fmt: skip
+
+
+def test_declared_codes_keep_their_idea_in_the_study():
+    """A trial's declared code mapped to one of the eight ideas (two gait-retraining arms of
+    de Souza Júnior 2024) reaches study.toml with its idea, so the comparison credits it."""
+    study = ev.evidence()
+    assert study.code_ideas["running_form_impact"] == "running_form"
+    assert study.code_ideas["running_form_cadence"] == "running_form"
+    assert "core_stability" not in study.code_ideas  # not one of the eight ideas

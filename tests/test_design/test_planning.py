@@ -11,7 +11,7 @@ import kneestudy as ks
 from kneestudy.design.planning import primary_analysis
 from kneestudy.errors import AnalysisError
 
-GRID = [20, 40, 80]
+GRID = [20, 40, 80, 160]
 
 
 def _compare(estimate, lo, hi):

@@ -81,13 +81,14 @@ def test_logrank_power_matches_schoenfeld(population):
     effect of insoles fades after week 6 (hazards not proportional), so the
     log hazard ratio to put into Schoenfeld's formula is ambiguous: the Cox
     (Efron) and Peto large-sample values bracket it, and the simulated power
-    must lie between the two formula values (within 3.5 MC SE)."""
+    must lie between the two formula values (within 3.5 MC SE, plus 0.01 for the
+    approximation of Schoenfeld's formula, as for the other closed forms here)."""
     n = 60
     res = _sim("logrank", n)
     d = 2 * n * population["event_share"]
     lo = closed_form.power_logrank(d, population["cox"])
     hi = closed_form.power_logrank(d, population["peto"])
-    assert lo - 3.5 * res.power_mcse < res.power < hi + 3.5 * res.power_mcse
+    assert lo - 3.5 * res.power_mcse - 0.01 < res.power < hi + 3.5 * res.power_mcse + 0.01
 
 
 @pytest.mark.parametrize(

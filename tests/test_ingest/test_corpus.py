@@ -20,7 +20,7 @@ CASES = [
     (P, 3, ",31,", ",9,", "age", "in_range"),
     (P, 3, ",31,", ",91,", "age", "in_range"),
     (P, 3, ",31,", ",thirty,", "age", "dtype"),
-    (P, 3, ",31,", ",,", "age", "not_null"),
+    (V, 3, "EX-001,2,4,", ",2,4,", "participant_id", "not_null"),
     (P, 3, ",31,", ",inf,", "age", "in_range"),
     (P, 3, ",male,", ",M,", "sex", "allowed_values"),
     (P, 3, ",23.9,", ",75,", "bmi", "in_range"),
@@ -138,10 +138,15 @@ def test_extra_column_is_a_note_not_a_failure(cohort_dir):
 def test_missing_required_column(cohort_dir):
     import pandas as pd
 
-    p = pd.read_csv(cohort_dir / P, dtype=str, keep_default_na=False).drop(columns="age")
+    p = pd.read_csv(cohort_dir / P, dtype=str, keep_default_na=False)
+    p = p.rename(columns={"intervention": "Intervention"})
     p.to_csv(cohort_dir / P, index=False)
-    _, report = run_validate(cohort_dir)
-    assert has_failure(report, P, None, "age", "missing_column")
+    code, report = run_validate(cohort_dir)
+    assert code == 1
+    assert has_failure(report, P, None, "intervention", "missing_column")
+    (f,) = [f for f in report["failures"] if f["rule"] == "missing_column"]
+    assert "the file has 'Intervention'" in f["message"]
+    assert '[columns.participants] intervention = "Intervention"' in f["message"]
 
 
 def test_every_failure_collected_at_once(cohort_dir):

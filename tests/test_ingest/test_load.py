@@ -298,5 +298,12 @@ def test_study_quarantine(tmp_path, cohort_dir):
     study = load_study(root, on_invalid="quarantine")
     assert len(study.cohorts[0].participants) == 7 and len(study.contrasts) == 0
     assert len(study.arm_summaries) == 2
-    assert (root / "cohorts" / "example.quarantine" / "participants.csv").exists()
-    assert (root / "literature.quarantine" / "contrasts.csv").exists()
+    # beside the study, never inside cohorts/ (where it would be read as a cohort)
+    q = root.parent / f"{root.name}.quarantine"
+    assert not any(p.name.endswith(".quarantine") for p in (root / "cohorts").iterdir())
+    assert (q / "cohorts" / "example" / "participants.csv").exists()
+    assert (q / "literature" / "contrasts.csv").exists()
+    assert (q / "report.txt").exists() and (q / "failures.csv").exists()
+    # a second run on the same study gives the same result
+    again = load_study(root, on_invalid="quarantine")
+    assert len(again.cohorts) == 1 and len(again.cohorts[0].participants) == 7

@@ -30,8 +30,8 @@ TABLE_FILES = ("participants", "visits", "adverse_events", "events")
 def _row_wise(monkeypatch) -> None:
     """Make the loader drop the readers' codes, so every column takes the row-wise path."""
 
-    def without_codes(path, text_columns=frozenset()):
-        raw = read_raw(path, text_columns)
+    def without_codes(path, text_columns=frozenset(), options=None):
+        raw = read_raw(path, text_columns, options)
         assert raw.codes or raw.format not in ("csv", "parquet")  # the fast path was on
         return dataclasses.replace(raw, codes={})
 
@@ -155,8 +155,8 @@ def test_tables_read_side_by_side_report_the_same(cohort_dir, monkeypatch, fmt):
     calls = []
     real = load_module._read_all
 
-    def spy(paths):
-        result = real(paths)
+    def spy(paths, *args):
+        result = real(paths, *args)
         calls.append(sorted(result))
         return result
 
@@ -192,10 +192,10 @@ def test_messages_of_repeats_rejections_and_codes(cohort_dir):
     p, v = "participants.csv", "visits.csv"
     rejected = "participant {} was rejected (participants.csv line {})"
     expected = {
-        (p, 2, "participant_id", "unique", "EX-001", "participant_id repeats line 2"),
+        (p, 2, "participant_id", "unique", "EX-001", "participant_id is repeated on line 3"),
         (p, 3, "participant_id", "unique", "EX-001", "participant_id repeats line 2"),
-        (v, 2, "week", "unique", "EX-001, 0.0", "(participant_id, week) repeats line 2"),
-        (v, 3, "week", "unique", "EX-001, 0.0", "(participant_id, week) repeats line 2"),
+        (v, 2, "week", "unique", "EX-001, 0", "(participant_id, week) is repeated on line 3"),
+        (v, 3, "week", "unique", "EX-001, 0", "(participant_id, week) repeats line 2"),
         (
             p,
             4,
@@ -203,7 +203,8 @@ def test_messages_of_repeats_rejections_and_codes(cohort_dir):
             "known_code",
             "glute_strengthening+yoga",
             "unknown intervention code(s) 'yoga'; use a registry code or declare it in the "
-            "manifest's [codes] table",
+            "manifest's [codes] table (codes of your own map onto registry codes with "
+            "[values.TABLE.COLUMN])",
         ),
         (v, 4, "participant_id", "participant_rejected", "EX-001", rejected.format("EX-001", 2)),
         *(

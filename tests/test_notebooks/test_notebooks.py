@@ -10,13 +10,14 @@ import pytest
 NOTEBOOKS = sorted((Path(__file__).parents[2] / "notebooks").glob("*.ipynb"))
 
 
-def test_the_five_notebooks_exist():
+def test_the_notebooks_exist():
     assert [p.stem for p in NOTEBOOKS] == [
         "01_quick_start",
         "02_ingest_and_validation",
         "03_effect_sizes",
         "04_time_to_pain_free",
         "05_compare_the_eight_ideas",
+        "06_bring_your_own_data",
     ]
 
 

@@ -55,7 +55,9 @@ def test_comparison_applies_from_two_sources():
     assert comparison_applies(two) == (True, "")
     empty = Study(study_id="c", title="c", cohorts=[])
     assert "no between-arm evidence" in comparison_applies(empty)[1]
-    assert len(evidence_sources(literature_study())) == 14
+    lit = literature_study()
+    ids = set(lit.contrasts["study_id"]) | set(lit.arm_summaries["study_id"])
+    assert len(evidence_sources(lit)) == len(ids)
 
 
 def test_risk_of_bias_per_study_takes_the_worst_row():
@@ -77,11 +79,18 @@ def test_risk_of_bias_per_study_takes_the_worst_row():
 def test_studies_frame_and_prisma_from_metadata():
     lit = literature_study()
     frame = studies_frame(lit)
-    assert len(frame) == 14
-    row = frame[frame["study"] == "collins2008"].iloc[0]
+    assert len(frame) == len(set(lit.contrasts["study_id"]) | set(lit.arm_summaries["study_id"]))
+    row = frame[frame["study"] == _orthoses_v_flat(lit)].iloc[0]
     assert row["compared"] == "Insoles / orthotics vs Flat inserts"
     assert prisma_counts(lit).resolved()["assessed"] == 53
     assert prisma_counts(Study(study_id="n", title="n")) is None
+
+
+def _orthoses_v_flat(lit) -> str:
+    """The stand-in's study of orthoses v flat inserts (its id follows the demo's rows)."""
+    c = lit.contrasts
+    rows = c[(c["treatment"] == "orthotics") & (c["comparator"] == "flat_insert")]
+    return str(rows["study_id"].iloc[0])
 
 
 def test_published_figures_shown_as_printed_with_their_reference():
@@ -92,14 +101,15 @@ def test_published_figures_shown_as_printed_with_their_reference():
     c["published_measure"] = None
     c["published_estimate"] = float("nan")
     c["doi"] = None
-    row = c.index[c["study_id"] == "collins2008"][0]
+    study = _orthoses_v_flat(lit)
+    row = c.index[c["study_id"] == study][0]
     c.loc[row, ["published_measure", "published_estimate", "published_ci_low",
                 "published_ci_high", "doi"]] = ["RR", 1.48, 1.11, 1.99, "10.1136/bmj.a1735"]  # fmt: skip
     lit.contrasts = c
     table = next(b for b in evidence_blocks(lit) if getattr(b, "key", "") == "evidence-contrasts")
     heads = [h.label for h in table.header()]
     assert heads[-1] == "DOI / PMID"
-    collins = next(r for r in table.rows() if r.cells[0] == "collins2008")
+    collins = next(r for r in table.rows() if r.cells[0] == study)
     assert (
         collins.cells[5] == "1.48 (1.11 to 1.99)" and collins.cells[-1] == "doi:10.1136/bmj.a1735"
     )

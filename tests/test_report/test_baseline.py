@@ -174,7 +174,8 @@ def test_baseline_report_table_shows_levels_indented_and_labels(cohort):
     v.cohort = cohort
     heading, table = baseline(v, Settings())
     heads = [h.label for h in table.header()]
-    assert heads[1] == "Glute + quadriceps strengthening (n = 60)"
+    n_arm = int((cohort.participants["intervention"] == cohort.arms["intervention"].iloc[0]).sum())
+    assert heads[1] == f"Glute + quadriceps strengthening (n = {n_arm})"
     assert "Missing" in heads and any(h.startswith("SMD") for h in heads)
     rows = table.rows()
     sex = next(i for i, r in enumerate(rows) if r.cells[0] == "Sex, n (%)")

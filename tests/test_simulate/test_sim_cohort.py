@@ -126,21 +126,32 @@ def test_orthotics_effect_fades_and_brace_acts_at_once():
         .truth["by_arm_week"]
         .set_index(["arm", "week"])
     )
+    from kneestudy.simulate.parameters import value
+
     eff = t.xs("orthotics", level="arm")["effect"]
-    assert eff[6.0] == pytest.approx(-1.0 * (1 - np.exp(-6.0)), rel=1e-12)
+    peak = value("effect.orthotics.peak")
+    assert eff[6.0] == pytest.approx(peak * (1 - np.exp(-6.0)), rel=1e-12)
     assert abs(eff[52.0]) < 0.02
     b = ks.simulate.cohort("knee_brace", n=10, seed=0).truth["by_arm_week"]
     brace = b[b["arm"] == "knee_brace"].set_index("week")["effect"]
-    assert brace[2.0] == pytest.approx(-1.0, abs=1e-6)  # full effect at the first visit
+    # full effect at the first visit
+    assert brace[2.0] == pytest.approx(value("effect.knee_brace.peak"), abs=1e-6)
 
 
 def test_glute_effect_larger_when_squat_test_fails(big_cohort):
+    from kneestudy.simulate.parameters import value
+
     c = big_cohort("glute_strengthening")
     t = c.truth["by_arm_week"]
     row = t[(t["arm"] == "glute_strengthening+quadriceps_strengthening") & (t["week"] == 12)].iloc[
         0
     ]
-    assert row["effect_squat_fail"] / row["effect_squat_pass"] == pytest.approx(2.0, rel=1e-12)
+    ratio = value("effect.glute_strengthening.squat_fail_ratio")
+    assert row["effect_squat_fail"] / row["effect_squat_pass"] == pytest.approx(ratio, rel=1e-12)
+    # the population mean of the two is the tabled peak
+    share = value("population.squat_fail_share")
+    mean = share * row["effect_squat_fail"] + (1 - share) * row["effect_squat_pass"]
+    assert mean == pytest.approx(row["effect"], rel=1e-12)
     long = c.long("pain")
     wk = long[long["week"] == 12]
     diffs, ses = {}, {}
@@ -256,12 +267,18 @@ def test_tables_dtypes_and_bounds():
 def test_akps_and_grc_follow_pain(big_cohort):
     c = big_cohort("orthotics")
     v = c.long("pain")
-    assert v[["pain", "akps"]].corr().iloc[0, 1] < -0.6
+    # Recorded pain and AKPS each carry their own measurement error: they
+    # correlate moderately, as PFP outcome measures do (Crossley 2004, Arch
+    # Phys Med Rehabil 85:815: "the measures correlated moderately with each
+    # other (r range, .56-.72)").
+    assert -0.72 < v[["pain", "akps"]].corr().iloc[0, 1] < -0.56
     post = v[v["week"] > 0]
-    # GRC ranks with the fall in pain (Spearman), moderately: a global rating
-    # carries more than the pain score (variation.grc_sd), as in real trials.
+    # GRC ranks with the fall in recorded pain (Spearman), weakly to
+    # moderately: the recorded change carries two measurement errors (ICC
+    # 0.6), which caps its correlation with any rating of true change near
+    # 0.55, and the global rating carries more than pain (variation, grc_sd).
     rho = post["grc"].astype(float).rank().corr(post["change"].rank())
-    assert -0.75 < rho < -0.4
+    assert -0.55 < rho < -0.2
 
 
 def test_adverse_event_risks_match_truth(big_cohort):
