@@ -62,7 +62,7 @@ bench: $(STAMP)
 # of the published trials (never pooled with the synthetic cohorts).
 report: $(STAMP)
 	$(BIN)/kneestudy demo --output reports/kneestudy-demo.html --output reports/kneestudy-demo.docx
-	$(BIN)/kneestudy evidence --output reports/kneestudy-evidence.html --output reports/kneestudy-evidence.docx
+	$(BIN)/kneestudy evidence --planning --output reports/kneestudy-evidence.html --output reports/kneestudy-evidence.docx
 
 # The README's pictures: the top of the HTML reports (headless Chromium, 1280 px wide)
 # and the first page of the Word report (LibreOffice to PDF, Ghostscript to PNG).

@@ -168,11 +168,17 @@ def install_fakes(monkeypatch, *, fail_ancova_for: str | None = None) -> None:
             raise AnalysisError("only one arm has data at week 12")
         return FakeEffect()
 
+    import kneestudy.effects as real_effects
+
     effects = types.SimpleNamespace(
         ancova=ancova,
         mmrm=lambda cohort, outcome="pain": FakeEffect(),
         responders=lambda cohort, outcome="pain", week=12, treatment=None: FakeEffect(),
     )
+    # the report's analyses of the design and of the seed's claims run for real (small cohorts)
+    for name in ("sensitivity_table", "crossover", "squat_test_claim", "immediate_effect",
+                 "first_follow_up", "adverse_events_by_term", "clopper_pearson"):  # fmt: skip
+        setattr(effects, name, getattr(real_effects, name))
 
     def time_to_pain_free(cohort, threshold=1.0):
         long = cohort.long("pain")
@@ -260,6 +266,14 @@ def single_arm_study() -> Study:
         report=None,
     )
     return Study(study_id="single-arm", title=cohort.title, cohorts=[cohort])
+
+
+def crossover_study() -> Study:
+    """One simulated crossover of brace settings (AB/BA), on its own."""
+    from kneestudy.simulate import crossover
+
+    cohort = crossover(n=40, seed=1)
+    return Study(study_id="crossover", title=cohort.title, cohorts=[cohort])
 
 
 #: Hand-made RoB 2 judgements and search counts for the literature-only stand-in:

@@ -15,7 +15,7 @@ def add_parser(sub) -> None:
         help="write the report of the embedded demo study",
         description="Analyse the embedded (synthetic) demo study, which covers all eight "
         f"ideas, and write its report (default {DEFAULT_OUTPUT}; a .docx output writes the "
-        "Word document).",
+        "Word document), with a planning section for the next trial.",
     )
     add_output_options(p, default=DEFAULT_OUTPUT)
     p.set_defaults(run=run)
@@ -36,5 +36,6 @@ def run(args: argparse.Namespace) -> int:
         label="demo report",
         command=command_line("demo", *output_words(args, plan)),
         seed=seeds[0] if len(seeds) == 1 else None,
+        planning=True,  # the demo shows every part of a report, the planning section too
     )
     return 0

@@ -37,16 +37,31 @@ def add_parser(sub) -> None:
         help="a study folder of published rows (default: the embedded evidence base)",
     )
     add_output_options(p, default=DEFAULT_OUTPUT)
+    p.add_argument(
+        "--planning",
+        action="append",
+        nargs="?",
+        const="auto",
+        metavar="IDEA",
+        help="add a section planning the next trial (power curve and sample size at the pooled "
+        "effect): of IDEA (repeatable), or without IDEA of the idea with the largest pooled "
+        "benefit",
+    )
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from kneestudy.cli._load import load_any
     from kneestudy.cli._progress import progress_bar
-    from kneestudy.cli.report import FORMATS, command_line, output_plan, output_words
+    from kneestudy.cli.report import FORMATS, command_line, output_plan, output_words, planning_arg
 
     plan = output_plan(args, default=DEFAULT_OUTPUT)
     if plan is None:
+        return 2
+    try:
+        planning = planning_arg(args.planning)
+    except ValueError as exc:
+        print(f"kneestudy evidence: error: {exc}", file=sys.stderr)
         return 2
     study = None
     if args.path is not None:
@@ -56,11 +71,18 @@ def run(args: argparse.Namespace) -> int:
     from kneestudy.report import write
     from kneestudy.report.evidence_report import build_evidence_report
 
-    command = command_line("evidence", args.path, *output_words(args, plan))
+    command = command_line(
+        "evidence",
+        args.path,
+        *output_words(args, plan),
+        *(w for v in args.planning or () for w in ("--planning", None if v == "auto" else v)),
+    )
     update, close = progress_bar("evidence report")
     try:
         try:
-            report = build_evidence_report(study, command=command, progress=update)
+            report = build_evidence_report(
+                study, command=command, progress=update, planning=planning
+            )
         except ValueError as exc:
             print(f"kneestudy: error: {exc}", file=sys.stderr)
             return 2

@@ -107,7 +107,33 @@ def add_parser(sub) -> None:
         metavar="N",
         help="failures listed per file, column and rule (default 1000)",
     )
+    p.add_argument(
+        "--planning",
+        action="append",
+        nargs="?",
+        const="auto",
+        metavar="IDEA",
+        help="add a section planning the next trial (power curve and sample size at the pooled "
+        "effect): of IDEA (repeatable), or without IDEA of the idea with the largest pooled "
+        "benefit",
+    )
     p.set_defaults(run=run)
+
+
+def planning_arg(values: list[str] | None) -> Any:
+    """``--planning`` as the report's ``planning=`` argument (None when not given).
+
+    Raises ValueError naming an unknown idea.
+    """
+    if not values:
+        return None
+    from kneestudy.interventions import idea_of
+
+    ideas = [v for v in values if v != "auto"]
+    unknown = [v for v in ideas if idea_of(v) is None]
+    if unknown:
+        raise ValueError(f"--planning: unknown idea(s) {unknown}; use one of the eight idea codes")
+    return ideas or True
 
 
 def command_line(*words: object) -> str:
@@ -161,6 +187,11 @@ def run(args: argparse.Namespace) -> int:
     plan = output_plan(args)
     if plan is None:
         return 2
+    try:
+        planning = planning_arg(args.planning)
+    except ValueError as exc:
+        _usage(str(exc))
+        return 2
     study = load_any(args.path, quarantine=args.quarantine, max_failures=args.max_failures)
     if study is None:
         return 2
@@ -176,10 +207,10 @@ def run(args: argparse.Namespace) -> int:
         args.outcome,
         *(("--week", f"{args.week:g}") if args.week is not None else ()),
         *(("--quarantine", args.quarantine) if args.quarantine else ()),
+        *(w for v in args.planning or () for w in ("--planning", None if v == "auto" else v)),
     )
-    write_outputs(
-        study, plan, label="report", outcome=args.outcome, week=args.week, command=command
-    )
+    write_outputs(study, plan, label="report", outcome=args.outcome, week=args.week,
+                  command=command, planning=planning)  # fmt: skip
     n = set_aside(study)
     if n:
         print(f"{n} invalid rows set aside in {args.quarantine}; the report covers the valid ones")

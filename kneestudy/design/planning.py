@@ -17,6 +17,8 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
+
 from kneestudy.design import effect as eff
 from kneestudy.design.power import power_curve
 from kneestudy.design.results import PlanningResult
@@ -89,36 +91,77 @@ def planning(
     ------
     AnalysisError
         When the study's comparison has no pooled estimate for the idea.
+
+    Notes
+    -----
+    A pooled estimate from another week than ``week`` is carried there by
+    the simulator's effect profile (:func:`kneestudy.design.effect.carry`).
+    One the simulator cannot produce at all (e.g. a difference beyond what
+    the 0–10 scale allows in the comparator arm) gives the curve at the
+    simulator's own effect for the idea, and the note says so; the
+    conservative curve is still drawn when its limit can be simulated.
     """
     a0, o0, w0 = primary_analysis(study)
     analysis = analysis or a0
     outcome = outcome or (o0 if analysis != "responders" or o0 == "recovered" else "pain")
     week = float(w0 if week is None else week)
-    pooled, reason = eff.from_evidence(idea, week, study, compare)
+    pooled, reason = eff.evidence_estimate(idea, week, study, compare)
     if pooled is None:
         raise AnalysisError(f"no planning curve for {idea!r}: {reason}")
+    simulable, unreachable = eff.from_evidence(idea, week, study, compare, comparator=comparator)
     kw = dict(comparator=comparator, analysis=analysis, outcome=outcome, week=week, reps=reps,
               seed=seed, alpha=alpha, executor=executor, progress=progress)  # fmt: skip
+    # effect=None: the carried evidence effect, or (unreachable) the simulator's own, said so
     curve = power_curve(idea, list(n_per_arm), effect=None, evidence=study, compare=compare, **kw)
+    pooled = simulable or pooled
     lo, hi = pooled.ci_low, pooled.ci_high
-    conservative = None
+    at = pooled.source_week if math.isfinite(pooled.source_week) else week
+    estimate = pooled.source_effect if math.isfinite(pooled.source_effect) else pooled.effect
+    conservative, why_not = None, ""
     if math.isfinite(lo) and math.isfinite(hi) and (lo > 0 or hi < 0):
         limit = lo if lo > 0 else hi
-        conservative = power_curve(idea, list(n_per_arm), effect=limit, **kw)
-        conservative = dataclasses.replace(
-            conservative,
-            effect_source="evidence",
-            effect_detail=f"confidence limit nearest no effect of the {pooled.detail}",
-            effect_assumption=False,
-        )
+        try:
+            limit_at_week = eff.carry(idea, comparator, at, week, limit)
+            eff.peak_for(idea, comparator, (0.0, week), week, limit_at_week)  # simulable?
+        except AnalysisError as exc:
+            why_not = f" The confidence limit {limit:.2f} cannot be simulated ({exc})."
+        else:
+            conservative = power_curve(idea, list(n_per_arm), effect=limit_at_week, **kw)
+            detail = f"confidence limit nearest no effect of the {pooled.detail}"
+            if not np.isclose(at, week):
+                detail += f"; the limit {limit:.2f} at week {at:g} carried the same way"
+            conservative = dataclasses.replace(
+                conservative,
+                effect_source="evidence",
+                effect_detail=detail,
+                effect_assumption=pooled.assumption,
+            )
+    when = "" if np.isclose(at, week) else f" at week {at:g}"
+    name = {"ancova": "ANCOVA", "ttest": "t test", "mmrm": "MMRM", "responders": "responder "
+            "analysis", "logrank": "log-rank test", "cox": "Cox model"}.get(analysis, analysis)  # fmt: skip
     note = (
-        f"Power of a {analysis} analysis of {outcome} at week {week:g} in a new trial of "
-        f"{idea}, simulated at the pooled pain difference {pooled.effect:.2f} "
+        f"Power of the {name} of {outcome} at week {week:g} in a new trial of "
+        f"{idea}, at the pooled pain difference {estimate:.2f}{when} "
         f"(95% CI {lo:.2f} to {hi:.2f}; certainty {pooled.certainty or 'not rated'})."
     )
+    if simulable is None:
+        note += (
+            f" But {unreachable}: the curve is at the simulator's own effect for {idea}, "
+            f"{curve.effect:.2f} at week {week:g} ({curve.effect_detail}), not at the pooled "
+            "estimate; read its sample sizes as those for that effect."
+        )
+    elif not np.isclose(at, week):
+        note += (f" The evidence holds at week {at:g}: the simulator's effect profile, "
+                 f"calibrated there, gives {curve.effect:.2f} at week {week:g}, the difference "
+                 "simulated" + (" (the profile is partly assumed)." if pooled.assumption
+                                else "."))  # fmt: skip
+    if estimate > 0:
+        note += (f" The pooled estimate points to more pain on {idea} than on control: the "
+                 "curve is the power to detect that difference, not a benefit.")  # fmt: skip
     if conservative is None:
-        note += (" The confidence interval includes no effect, so no conservative curve is "
-                 "shown: a trial planned on the point estimate may well be underpowered.")  # fmt: skip
+        note += why_not or (" The confidence interval includes no effect, so no conservative "
+                            "curve is shown: a trial planned on the point estimate may well be "
+                            "underpowered.")  # fmt: skip
     else:
         note += (" The second curve uses the confidence limit nearest no effect; planning on "
                  "the point estimate alone is optimistic.")  # fmt: skip
@@ -127,7 +170,7 @@ def planning(
         analysis=analysis,
         outcome=curve.outcome,
         week=week,
-        pooled_estimate=pooled.effect,
+        pooled_estimate=estimate,
         pooled_ci_low=lo,
         pooled_ci_high=hi,
         certainty=pooled.certainty,
@@ -136,4 +179,5 @@ def planning(
         note=note,
         curve=curve,
         conservative=conservative,
+        evidence_week=float(at),
     )

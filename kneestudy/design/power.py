@@ -141,7 +141,7 @@ def _prepare(idea, comparator, analysis, outcome, week, effect, dropout, reps, s
         )
     note = ""
     if effect is None:
-        planned, note = eff.from_evidence(idea, week, evidence, compare)
+        planned, note = eff.from_evidence(idea, week, evidence, compare, comparator=comparator)
         if planned is None:
             planned = eff.from_simulator(idea, comparator, weeks, week)
             note = f"simulator parameters used: {note}"

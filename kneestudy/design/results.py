@@ -315,6 +315,10 @@ class PlanningResult(Result):
         Smallest n per arm of the grid reaching 80% / 90% at the pooled
         estimate (NaN when the grid does not reach it).
     note : str
+    evidence_week : float
+        The week the pooled estimate holds at; when it is not ``week`` the
+        curves are at the effect the simulator's profile, calibrated there,
+        gives at ``week`` (``curve.effect``).
     """
 
     idea: str
@@ -330,6 +334,7 @@ class PlanningResult(Result):
     note: str
     curve: PowerCurveResult = field(repr=False)
     conservative: PowerCurveResult | None = field(default=None, repr=False)
+    evidence_week: float = math.nan
 
     _title = "Planning the next trial"
 

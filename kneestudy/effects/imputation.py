@@ -60,7 +60,13 @@ from kneestudy.effects.imputation_model import MIData, MIModel, prepare
 from kneestudy.effects.results import ImputationResult
 from kneestudy.errors import AnalysisError
 
-__all__ = ["ESTIMANDS", "conditional_mean_imputation", "multiple_imputation", "rubin"]
+__all__ = [
+    "ESTIMANDS",
+    "conditional_mean_imputation",
+    "conditional_mean_imputations",
+    "multiple_imputation",
+    "rubin",
+]
 
 APPROACHES = ("bayes", "approxbayes")
 
@@ -429,8 +435,34 @@ def conditional_mean_imputation(
     check_level(level)
     d = prepare(cohort, outcome, week, method, reference, covariates, strategies, reason_column)
     model = MIModel(d)
+    return _condmean(d, model, _JackknifeFits(model), treatment, outcome, method, level)
+
+
+class _JackknifeFits:
+    """The leave-one-out REML fits of an imputation model, each made once when first needed."""
+
+    def __init__(self, model: MIModel) -> None:
+        self.model = model
+        self._fits: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def __getitem__(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        if i not in self._fits:
+            self._fits[i] = self.model.refit_without(i)
+        return self._fits[i]
+
+
+def _condmean(
+    d: MIData,
+    model: MIModel,
+    fits: _JackknifeFits,
+    treatment: str | None,
+    outcome: str,
+    method: str,
+    level: float,
+) -> ImputationResult:
+    """Conditional-mean estimate and jackknife SE of ``d``'s strategy on ``model``'s fits."""
     jw = d.week_index
-    rows, mu, _ = model.at_week(model.B, model.Sigma)
+    rows, mu, _ = model.at_week(model.B, model.Sigma, data=d)
     y = d.Y[:, jw].copy()
     y[rows] = mu
     full = _ancova(d.Z, y[None, :]).est[0]
@@ -439,8 +471,8 @@ def conditional_mean_imputation(
     n = d.n
     loo = np.empty((n, Z.shape[1]))
     for i in range(n):
-        B, Sigma = model.refit_without(i)
-        r, mu_i, _ = model.at_week(B, Sigma, exclude=i)
+        B, Sigma = fits[i]
+        r, mu_i, _ = model.at_week(B, Sigma, exclude=i, data=d)
         yi = d.Y[:, jw].copy()
         yi[r] = mu_i
         yi[i] = 0.0  # participant i is out: no contribution to Z'y
@@ -463,3 +495,56 @@ def conditional_mean_imputation(
         None,
         level,
     )
+
+
+def conditional_mean_imputations(
+    cohort,
+    outcome: str = "pain",
+    week: float = 12,
+    methods: Sequence[str] = ("MAR", "J2R", "CR", "CIR"),
+    *,
+    treatment: str | None = None,
+    reference: str | None = None,
+    covariates: Sequence[str] = (),
+    strategies: Mapping[str, str] | None = None,
+    reason_column: str = "withdrawal_reason",
+    level: float = 0.95,
+) -> dict[str, ImputationResult | AnalysisError]:
+    """:func:`conditional_mean_imputation` for several strategies at the cost of one.
+
+    The imputation model and its leave-one-out refits depend on the strategy
+    only through the values left out of the fit (those observed after a
+    withdrawal to which a reference-based strategy applies); strategies with
+    the same fit share one REML fit and one set of jackknife refits, so the
+    numbers equal separate calls exactly.
+
+    Returns
+    -------
+    dict
+        Strategy -> ImputationResult, or the AnalysisError saying why that
+        strategy could not be done on these data.
+
+    Examples
+    --------
+    >>> import kneestudy as ks
+    >>> from kneestudy.effects.imputation import conditional_mean_imputations
+    >>> c = ks.datasets.demo_study().cohort("demo-glucosamine")
+    >>> sorted(conditional_mean_imputations(c, week=12, methods=("J2R", "CR")))
+    ['CR', 'J2R']
+    """
+    check_level(level)
+    out: dict[str, ImputationResult | AnalysisError] = {}
+    fitted: list[tuple[MIModel, _JackknifeFits]] = []
+    for method in methods:
+        try:
+            d = prepare(cohort, outcome, week, method, reference, covariates, strategies,
+                        reason_column)  # fmt: skip
+            hit = next(((m, f) for m, f in fitted if m.shares_fit(d)), None)
+            if hit is None:
+                model = MIModel(d)
+                hit = (model, _JackknifeFits(model))
+                fitted.append(hit)
+            out[method] = _condmean(d, *hit, treatment, outcome, method, level)
+        except AnalysisError as exc:
+            out[method] = exc
+    return out

@@ -400,19 +400,26 @@ class MIModel:
         return self._groups
 
     def at_week(
-        self, B: np.ndarray, Sigma: np.ndarray, exclude: int | None = None
+        self,
+        B: np.ndarray,
+        Sigma: np.ndarray,
+        exclude: int | None = None,
+        data: MIData | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Rows missing at the analysis visit, their conditional means and variances.
 
         Conditional on every observed value of the participant, under the
         strategy means and Σ; ``exclude`` leaves one participant out
-        (jackknife). The rows come in the same order at every call.
+        (jackknife). ``data`` takes the strategies (and reference arm) from
+        another :class:`MIData` of the same participants, values and
+        model-fit mask — another method on the same fitted model (see
+        :meth:`shares_fit`). The rows come in the same order at every call.
         """
         d, jw = self.d, self.d.week_index
         need, groups = self._missing_groups()
         if need.size == 0:
             return need, np.zeros(0), np.zeros(0)
-        M = strategy_means(d, B, need)
+        M = strategy_means(self.d if data is None else data, B, need)
         Yn = d.Y[need]
         mu = M[:, jw].copy()
         var = np.full(need.size, Sigma[jw, jw])
@@ -425,6 +432,18 @@ class MIModel:
             keep = need != exclude
             return need[keep], mu[keep], var[keep]
         return need, mu, var
+
+    def shares_fit(self, data: MIData) -> bool:
+        """Whether ``data`` has this model's participants, values, covariates and
+        model-fit mask, so that the fit (and every refit) serves it as well."""
+        d = self.d
+        return (
+            d.week_index == data.week_index
+            and np.array_equal(d.ids, data.ids)
+            and np.array_equal(d.fit, data.fit)
+            and np.array_equal(d.Z, data.Z)
+            and np.array_equal(d.Y, data.Y, equal_nan=True)
+        )
 
     # -- posterior draws by data augmentation --------------------------------
     def posterior_draws(

@@ -15,9 +15,13 @@ from typing import Any
 
 import pandas as pd
 
+from kneestudy.interventions import label_of
 from kneestudy.plots._style import COMPARATOR_COLOR, idea_color, new_axes, tidy
 
 __all__ = ["power_curve"]
+
+_ANALYSIS = {"ancova": "ANCOVA", "ttest": "t test", "mmrm": "MMRM", "responders": "responders",
+             "logrank": "log-rank test", "cox": "Cox model"}  # fmt: skip
 
 
 def _curves(result: Any) -> list[tuple[str, pd.DataFrame, str, str]]:
@@ -94,8 +98,8 @@ def power_curve(
     ax.set_title(
         title
         if title is not None
-        else f"{base.treatment} vs {base.comparator}: {base.analysis} of {base.outcome}, "
-        f"week {base.week:g}"
+        else f"{label_of(base.treatment)} vs {label_of(base.comparator)}: "
+        f"{_ANALYSIS.get(base.analysis, base.analysis)} of {base.outcome}, week {base.week:g}"
     )
     ax.legend(frameon=False, fontsize=8, loc="lower right", title=f"{base.reps} trials each",
               title_fontsize=8)  # fmt: skip

@@ -16,19 +16,31 @@ from kneestudy.plots._style import COMPARATOR_COLOR, OKABE_ITO, new_axes, tidy
 __all__ = ["sensitivity_forest", "tipping_point_plot"]
 
 _OUTCOME = {"pain": "pain (0–10)", "akps": "AKPS (0–100)"}
+_LOWER_IS_BETTER = {"pain": True, "akps": False}
 
 
-def tipping_point_plot(result: Any, ax: Any = None, *, title: str | None = None) -> Any:
+def tipping_point_plot(
+    result: Any,
+    ax: Any = None,
+    *,
+    title: str | None = None,
+    treatment_label: str | None = None,
+    comparator_label: str | None = None,
+) -> Any:
     """Treatment effect against the shift delta of the treated arm's imputed values.
 
     The pooled estimate (line) and its confidence interval (band) at each
     delta of a :func:`kneestudy.effects.tipping_point` result, the line of
-    no effect, and the tipping point (dashed) where the interval reaches 0.
+    no effect, and the tipping point (dashed) where the interval reaches 0;
+    the side of the axis on which the imputed values are worse is named.
 
     Parameters
     ----------
     result : TippingPointResult
     ax : matplotlib Axes, optional
+    title : str, optional
+    treatment_label, comparator_label : str, optional
+        Names of the arms (default: the labels of their intervention codes).
 
     Returns
     -------
@@ -57,12 +69,15 @@ def tipping_point_plot(result: Any, ax: Any = None, *, title: str | None = None)
         ax.text(0.02, 0.97, "no shift within the scale changes the conclusion",
                 transform=ax.transAxes, fontsize=8, va="top", color="#333333")  # fmt: skip
     outcome = _OUTCOME.get(result.outcome, result.outcome)
-    trt, comp = label_of(result.treatment), label_of(result.comparator)
+    trt = treatment_label or label_of(result.treatment)
+    comp = comparator_label or label_of(result.comparator)
+    worse = {"pain": "more pain", "akps": "worse function"}.get(result.outcome, "worse")
+    sign = "> 0" if _LOWER_IS_BETTER.get(result.outcome, True) else "< 0"
     ax.set_xlabel(
-        f"δ added to the {result.n_shifted} imputed values of the treated arm "
-        f"(week {result.week:g})\n{trt}"
+        f"δ added to the {result.n_shifted} imputed week-{result.week:g} values on {trt}\n"
+        f"(δ {sign}: {worse} than similar people who stayed)"
     )
-    ax.set_ylabel(f"Difference in {outcome}\n(treatment − {comp})")
+    ax.set_ylabel(f"Difference in {outcome}\n({trt} − {comp})")
     ax.legend(frameon=False, fontsize=8, loc="best")
     tidy(ax)
     ax.set_title(

@@ -44,11 +44,13 @@ from kneestudy.report.build import ProgressFn, build_report
 from kneestudy.report.content import Report
 from kneestudy.report.export import export_table, write_figures
 from kneestudy.report.parallel import render_figures
+from kneestudy.report.planning import PlanningOptions, planning_options
 from kneestudy.report.settings import Settings
 from kneestudy.report.tables import result_table
 
 __all__ = [
     "SECTION_IDS",
+    "PlanningOptions",
     "Report",
     "Settings",
     "build",
@@ -64,8 +66,8 @@ __all__ = [
 ]
 
 #: Ids of the sections every report has, in order. Reports also have, when
-#: they apply, ``comparison``, ``evidence`` and one ``cohort-N`` per cohort
-#: (see ``Report.section_ids``).
+#: they apply, ``comparison``, ``evidence``, one ``cohort-N`` per cohort and,
+#: when asked for, ``planning`` (see ``Report.section_ids``).
 SECTION_IDS: tuple[str, ...] = ("summary", "validation", "methods", "provenance")
 
 
@@ -79,12 +81,20 @@ def build(
     progress: ProgressFn | None = None,
     date: str | None = None,
     extra_sections: Sequence[Any] = (),
+    planning: Any = None,
 ) -> Report:
     """The report of ``study`` as a content model (see :func:`write_html` for the options).
 
     ``extra_sections``: further sections (a ``Section``, or ``f(study, settings)``
-    returning one or None), placed after the cohorts.
+    returning one or None), placed after the cohorts; the planning section
+    (``planning``) comes after them.
     """
+    extra = list(extra_sections)
+    opts = planning_options(planning)
+    if opts is not None:
+        from kneestudy.report.planning import planning_section
+
+        extra.append(lambda st, settings: planning_section(st, settings, opts))
     return build_report(
         study,
         outcome=outcome,
@@ -93,7 +103,7 @@ def build(
         seed=seed,
         progress=progress,
         date=date,
-        extra_sections=extra_sections,
+        extra_sections=extra,
     )
 
 
@@ -149,6 +159,7 @@ def write_html(
     command: str | None = None,
     seed: int | None = None,
     progress: ProgressFn | None = None,
+    planning: Any = None,
 ) -> Path:
     """Write the self-contained HTML report of ``study`` to ``path``.
 
@@ -168,15 +179,29 @@ def write_html(
         Recorded in the provenance section.
     progress : callable(step, done, total), optional
         Called as the report is built (the command line draws a progress bar).
+    planning : None, True, str, list of str, mapping or PlanningOptions
+        Add the section "Planning the next trial": power curves and sample
+        sizes of a new trial at the pooled effect of the study's comparison
+        (:mod:`kneestudy.report.planning`). True plans the idea with the
+        largest pooled benefit; give an idea code (or several) to choose, or
+        :class:`~kneestudy.report.planning.PlanningOptions` for the grid,
+        the number of simulated trials and the seed. Default: no section.
 
     Returns
     -------
     Path
         The file written.
+
+    Examples
+    --------
+    >>> import kneestudy as ks  # doctest: +SKIP
+    >>> ks.report.write_evidence("evidence.html", planning=True)  # doctest: +SKIP
+    >>> ks.report.write_html(study, "r.html", planning=["orthotics", "knee_brace"])  # doctest: +SKIP
     """
     return write(
-        study, html=path, outcome=outcome, week=week, command=command, seed=seed, progress=progress
-    )["html"]
+        study, html=path, outcome=outcome, week=week, command=command, seed=seed,
+        progress=progress, planning=planning,
+    )["html"]  # fmt: skip
 
 
 def write_docx(
@@ -188,6 +213,7 @@ def write_docx(
     command: str | None = None,
     seed: int | None = None,
     progress: ProgressFn | None = None,
+    planning: Any = None,
 ) -> Path:
     """Write the report of ``study`` as a Word document (same options as :func:`write_html`).
 
@@ -196,8 +222,9 @@ def write_docx(
     tables are native Word tables and figures 300 dpi PNG.
     """
     return write(
-        study, docx=path, outcome=outcome, week=week, command=command, seed=seed, progress=progress
-    )["docx"]
+        study, docx=path, outcome=outcome, week=week, command=command, seed=seed,
+        progress=progress, planning=planning,
+    )["docx"]  # fmt: skip
 
 
 def build_evidence(
@@ -206,15 +233,20 @@ def build_evidence(
     command: str | None = None,
     date: str | None = None,
     progress: ProgressFn | None = None,
+    planning: Any = None,
 ) -> Report:
     """The evidence report, "What the published trials say about the eight ideas".
 
-    ``study`` defaults to :func:`kneestudy.datasets.evidence`; see
+    ``study`` defaults to :func:`kneestudy.datasets.evidence`; ``planning``
+    adds the section planning the next trial, as in :func:`build` (``make
+    report`` passes True). See
     :func:`kneestudy.report.evidence_report.build_evidence_report`.
     """
     from kneestudy.report.evidence_report import build_evidence_report
 
-    return build_evidence_report(study, command=command, date=date, progress=progress)
+    return build_evidence_report(
+        study, command=command, date=date, progress=progress, planning=planning
+    )
 
 
 def write_evidence(
@@ -223,11 +255,12 @@ def write_evidence(
     study: Any = None,
     command: str | None = None,
     progress: ProgressFn | None = None,
+    planning: Any = None,
 ) -> Path:
     """Write the evidence report to ``path``: Word for a ``.docx`` file, else HTML.
 
     Returns the file written.
     """
-    report = build_evidence(study, command=command, progress=progress)
+    report = build_evidence(study, command=command, progress=progress, planning=planning)
     kind = "docx" if Path(path).suffix.lower() == ".docx" else "html"
     return write(report, **{kind: path})[kind]

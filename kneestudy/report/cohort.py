@@ -1,5 +1,7 @@
 """The section of one cohort: its design and arms, flow, Table 1, outcomes over time,
-effects, time to pain-free and harms.
+effects, the within-person comparison (crossover), the sensitivity analyses for
+withdrawals, the seed's claims (squat test, the brace at once), time to
+pain-free and harms.
 
 A cohort is first turned into a :class:`CohortView`: its arms named for
 display (by intervention code, see :func:`kneestudy.plots.labels.arm_names`),
@@ -128,6 +130,9 @@ def cohort_view(cohort: Any, anchor: str, slug: str, settings: Settings) -> Coho
         threshold=settings.pain_free_threshold,
         skip=skipped_keys(skip),
         rmst_pairs=True,
+        extended=True,
+        imputations=settings.imputations,
+        imputation_seed=settings.imputation_seed,
     )
     for key, attr, name in (
         ("mmrm", "covariance", "mmrm_covariance"),
@@ -137,6 +142,11 @@ def cohort_view(cohort: Any, anchor: str, slug: str, settings: Settings) -> Coho
         value = getattr(results.get(key), attr, None)
         if isinstance(value, str):
             settings.used.setdefault(name, set()).add(value)
+    if getattr(results.get("cox"), "ph_test", None) is not None:
+        settings.used["cox_ph_test"] = True
+    sens = results.get("sensitivity")
+    if hasattr(sens, "table"):
+        settings.used["sensitivity"] = {"m": sens.m, "seed": sens.seed, "approach": sens.approach}
     return CohortView(
         cohort=shown,
         original=cohort,
@@ -307,9 +317,13 @@ def trajectories(v: CohortView, settings: Settings) -> list[Any]:
 
 
 def _results_parts() -> list[Callable[[CohortView, Settings], list[Any]]]:
-    from kneestudy.report.cohort_results import effects, harms, survival
+    from kneestudy.report.claims import immediate_effect, squat_test
+    from kneestudy.report.cohort_results import effects, survival
+    from kneestudy.report.crossover import crossover
+    from kneestudy.report.harms import harms
+    from kneestudy.report.missing_data import sensitivity
 
-    return [effects, survival, harms]
+    return [effects, crossover, sensitivity, squat_test, immediate_effect, survival, harms]
 
 
 #: The parts of a cohort section, in order (each ``part(view, settings) -> blocks``).

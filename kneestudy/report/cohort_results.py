@@ -1,4 +1,4 @@
-"""Result parts of a cohort section: effects, time to pain-free, adverse events.
+"""Result parts of a cohort section: effects and time to pain-free.
 
 Each table says what is compared with what, at which week, and which
 direction is better; its data keep full precision. Analyses left out for the
@@ -21,7 +21,7 @@ from kneestudy.report.cohort import CohortView, problem, warning_bullets
 from kneestudy.report.content import Column, Figure, Heading, Paragraph, Problem, Table
 from kneestudy.report.settings import Settings, better, outcome_label
 
-__all__ = ["change_from_baseline", "effects", "harms", "survival"]
+__all__ = ["change_from_baseline", "effects", "survival"]
 
 _CI = "95% CI"
 
@@ -421,52 +421,15 @@ def survival(v: CohortView, settings: Settings) -> list[Any]:
                 "the first arm (pain-free sooner).",
             )
         )
+    out.extend(_ph_test(cx))
     return out + warning_bullets(r.get("warnings", []))
 
 
-def harms(v: CohortView, settings: Settings) -> list[Any]:
-    """Participants with adverse events by arm: exact CIs, risk ratios, Fisher's test."""
-    from kneestudy.effects.safety import adverse_events
-
-    out: list[Any] = [Heading("Adverse events", f"{v.anchor}-adverse-events")]
-    if v.cohort.adverse_events is None:
-        return out + [Paragraph("This cohort records no adverse-events table.", "muted")]
-    out.extend(v.left_out("harms"))
-    ae = adverse_events(v.cohort)
-    comp = v.comparator_name
-    cols = [
-        Column("arm", "Arm", style="text"),
-        Column("with_event", "With ≥ 1 event", style="events", digits=1, fields=("with_event", "n")),
-        Column("risk_ci_low", f"Exact {_CI}", unit="%", style="ci", digits=1,
-               fields=("risk_ci_low_pct", "risk_ci_high_pct")),
-        Column("events", "Events reported", style="count"),
-        Column("serious", "Serious", style="count"),
-    ]  # fmt: skip
-    ae = ae.assign(
-        risk_ci_low_pct=100 * ae["risk_ci_low"], risk_ci_high_pct=100 * ae["risk_ci_high"]
-    )
-    applicable = comp is not None and not v.left_out("harms")
-    if applicable:
-        cols += [
-            Column("rr", f"Risk ratio ({_CI})", unit=f"vs {comp}", style="estimate_ci",
-                   fields=("rr", "rr_ci_low", "rr_ci_high")),
-            Column("fisher_p", "Fisher p", style="p"),
-        ]  # fmt: skip
-    out.append(
-        Table(
-            f"{v.slug}-adverse-events",
-            "Participants with at least one adverse event, by arm"
-            + (f", against {comp}" if applicable else ""),
-            ae,
-            tuple(cols),
-            direction="Lower risks are better; risk ratios above 1 mean more participants with "
-            "an event on the first arm."
-            if applicable
-            else "Lower risks are better.",
-            notes=(
-                "Exact (Clopper–Pearson) intervals; risk ratio with a log-scale interval, 0.5 "
-                "added to every cell when one is zero; – : no event in either arm.",
-            ),
-        )  # fmt: skip
-    )
-    return out
+def _ph_test(cx: Any) -> list[Any]:
+    """The proportional-hazards test of the Cox model in a plain sentence (R's ``cox.zph``)."""
+    if cx is None or getattr(cx, "ph_test", None) is None:
+        return []
+    failed = bool(cx.ph_violations(0.05))
+    return [
+        Paragraph("Proportional hazards: " + cx.ph_note(0.05), "warning" if failed else "muted")
+    ]

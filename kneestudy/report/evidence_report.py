@@ -416,6 +416,7 @@ def build_evidence_report(
     command: str | None = None,
     date: str | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    planning: Any = None,
 ) -> Report:
     """The evidence report of ``study`` (default: :func:`kneestudy.datasets.evidence`).
 
@@ -431,6 +432,10 @@ def build_evidence_report(
     date : str, optional
         Default now (UTC); the only thing two builds of the same input differ in.
     progress : callable(step, done, total), optional
+    planning : None, True, str, list of str, mapping or PlanningOptions
+        Add the section planning the next trial of an idea at its pooled
+        effect (:func:`kneestudy.report.planning.planning_section`), after the
+        discussion.
 
     Raises
     ------
@@ -453,7 +458,10 @@ def build_evidence_report(
             "the evidence report is of published trials only and is never pooled with "
             f"simulated cohorts; this study holds {len(synthetic)} ({', '.join(synthetic)})"
         )
-    total, step = 6, 0
+    from kneestudy.report.planning import planning_options
+
+    opts = planning_options(planning)
+    total, step = 6 + (opts is not None), 0
 
     def tick(what: str) -> None:
         nonlocal step
@@ -478,6 +486,14 @@ def build_evidence_report(
                 "network meta-analysis", tuple(discussion_blocks(runs, exclusions=lacking)),
                 kind="discussion"),
     ]  # fmt: skip
+    if opts is not None:
+        from kneestudy.report.planning import planning_section
+        from kneestudy.report.settings import Settings
+
+        tick("planning the next trial")
+        section = planning_section(study, Settings(planning=opts), opts)
+        if section is not None:
+            sections.append(section)
     tick("the included trials")
     sections.append(Section("evidence", "The included trials",
                             tuple(_evidence_blocks(study, trials, searches)), kind="evidence"))  # fmt: skip

@@ -188,6 +188,10 @@ def methods_blocks(settings: Settings, study: Any, *, evidence: bool = True) -> 
     ]
     if not study.cohorts:
         text = [text[0], *text[-2:]]
+    from kneestudy.report.trial_methods import methods_paragraphs
+
+    more, more_refs = methods_paragraphs(settings)
+    text += more
     refs = [
         "Altman DG (1998). Confidence intervals for the number needed to treat. BMJ 317:1309.",
         "Austin PC (2009). Balance diagnostics for comparing the distribution of baseline "
@@ -217,6 +221,7 @@ def methods_blocks(settings: Settings, study: Any, *, evidence: bool = True) -> 
         "Yang D, Dalton JE (2012). A unified approach to measuring the effect size between two "
         "groups using SAS. SAS Global Forum, paper 335.",
     ]
+    refs = sorted({*refs, *more_refs})
     return [
         *(Paragraph(t) for t in text if t),
         Heading("References", "references"),

@@ -21,6 +21,14 @@ class Settings:
     week: float | None = None  # None: each cohort's primary week
     pain_free_threshold: float = 1.0
     level: float = 0.95
+    #: Multiple imputations of the tipping-point analysis, and their seed
+    #: (the other sensitivity analyses are deterministic: conditional mean
+    #: imputation with a jackknife standard error).
+    imputations: int = 50
+    imputation_seed: int = 0
+    #: The planning section's options (:class:`kneestudy.report.planning.PlanningOptions`),
+    #: None for no planning section.
+    planning: Any = None
     used: dict[str, Any] = field(default_factory=dict, compare=False)
 
 

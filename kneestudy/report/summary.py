@@ -47,8 +47,83 @@ def _at_week(res: Any, week: float, treatment: str) -> Any:
     return hit.iloc[0] if len(hit) else None
 
 
+def _primary_lines(v: CohortView, settings: Settings, outcome: str) -> list[str]:
+    """The primary estimate of each treatment arm and, under it, its sensitivity analyses.
+
+    The primary analysis is the MMRM (every visit; hypothetical strategy for
+    withdrawals, missing at random), as in the sensitivity table; the
+    complete-case ANCOVA stands in when the MMRM could not be fitted.
+    """
+    from kneestudy.report.missing_data import robustness, tipping_sentence
+
+    r = v.results
+    comp = v.comparator_name or "the comparator"
+    lines: list[str] = []
+    mm = r.get("mmrm") if outcome == settings.outcome else None
+    mm_ok = mm is not None and not isinstance(mm, AnalysisError)
+    sens = r.get("sensitivity")
+    sens = sens if hasattr(sens, "table") and outcome == settings.outcome else None
+    for code, anc in (r.get(f"ancova_{outcome}") or {}).items():
+        name = v.name(code)
+        row = _at_week(mm, v.week, code) if mm_ok else None
+        if row is not None:
+            how = "MMRM using every visit, the primary analysis"
+            lines.append(_difference(name, comp, outcome, v.week, row, how))
+        elif isinstance(anc, AnalysisError):
+            lines.append(f"The primary analysis of {name} vs {comp} could not be done: {anc}")
+            continue
+        else:
+            n1, n0 = getattr(anc, "n_treatment", None), getattr(anc, "n_comparator", None)
+            how = "ANCOVA adjusted for baseline" + (
+                f", n = {fmt.count(n1)} and {fmt.count(n0)}"
+                if n1 is not None and n0 is not None
+                else ""
+            )
+            if mm is not None:
+                how += "; the MMRM could not be fitted"
+            lines.append(_difference(name, comp, outcome, v.week, anc, how))
+        if sens is None:
+            continue
+        t = sens.table[sens.table["treatment"] == code]
+        n_missing = int((r.get("missing_at_week") or {}).get(code, 0))
+        others = t[(t["measure"] == "MD") & ~t["analysis"].str.startswith("primary")]
+        others = others[others["estimate"].notna()]
+        if len(others):
+            spread = ", ".join(
+                f"{_SHORT.get(a, a)} {fmt.number(e, 1)}"
+                for a, e in zip(others["analysis"], others["estimate"], strict=True)
+            )
+            lines.append(
+                f"Sensitivity analyses for the {n_missing} people on {name} without a "
+                f"week-{v.week:g} value: {spread}. " + robustness(v, t, code, outcome, sens.week)
+            )
+        tp = sens.tipping.get(code)
+        if tp is not None:
+            lines.append(tipping_sentence(tp, name, comp))
+    return lines
+
+
+_SHORT = {
+    "complete cases: ANCOVA": "complete cases",
+    "conditional mean: MAR": "missing at random",
+    "conditional mean: J2R": "jump to reference",
+    "conditional mean: CR": "copy reference",
+    "conditional mean: CIR": "copy increments in reference",
+    "MI: MAR": "missing at random",
+    "MI: J2R": "jump to reference",
+    "MI: CR": "copy reference",
+    "MI: CIR": "copy increments in reference",
+}
+
+
 def trial_key_results(v: CohortView, settings: Settings) -> list[str]:
-    """Plain-language key results of one trial (or single-arm cohort)."""
+    """Plain-language key results of one trial (or single-arm cohort).
+
+    The primary estimate with its CI and its sensitivity analyses (the range
+    of the differences under the other assumptions about withdrawals, and the
+    tipping point), the within-person comparison of a crossover, time to
+    pain-free, and harms.
+    """
     m = v.original.manifest
     r = v.results
     lines: list[str] = []
@@ -59,35 +134,18 @@ def trial_key_results(v: CohortView, settings: Settings) -> list[str]:
     kind = {"parallel": "randomised trial", "single_arm": "single-arm cohort",
             "crossover": "crossover trial"}.get(m.design, m.design)  # fmt: skip
     lines.append(f"{m.title}: a {kind} of {names}, {n} participants.")
+    lines.extend(_primary_lines(v, settings, outcome))
+    cx_res = r.get("crossover")
+    if cx_res is not None:
+        from kneestudy.report.crossover import lead_sentence
+
+        lines.append(
+            f"The crossover analysis could not be done: {cx_res}"
+            if isinstance(cx_res, AnalysisError)
+            else lead_sentence(v, cx_res)
+        )
     comp = v.comparator_name
     primary = r.get(f"ancova_{outcome}") or {}
-    for code, res in primary.items():
-        name = v.name(code)
-        if isinstance(res, AnalysisError):
-            lines.append(f"The primary analysis of {name} vs {comp} could not be done: {res}")
-            continue
-        n1, n0 = getattr(res, "n_treatment", None), getattr(res, "n_comparator", None)
-        how = "ANCOVA adjusted for baseline" + (
-            f", n = {fmt.count(n1)} and {fmt.count(n0)}"
-            if n1 is not None and n0 is not None
-            else ""
-        )
-        lines.append(_difference(name, comp or "the comparator", outcome, v.week, res, how))
-        mm = r.get("mmrm")
-        if outcome == settings.outcome and mm is not None and not isinstance(mm, AnalysisError):
-            row = _at_week(mm, v.week, code)
-            if row is not None:
-                lines.append(
-                    f"Sensitivity analysis (MMRM using every visit): {fmt.estimate_ci(row['estimate'], row['ci_low'], row['ci_high'], 1)} "
-                    f"at week {v.week:g}."
-                )
-    sens = r.get("sensitivity")
-    if isinstance(sens, pd.DataFrame) and {"analysis", "estimate", "ci_low", "ci_high"} <= set(
-        sens
-    ):
-        for row in sens.to_dict("records"):
-            lines.append(f"Sensitivity analysis ({row['analysis']}): "
-                         f"{fmt.estimate_ci(row['estimate'], row['ci_low'], row['ci_high'], 1)}.")  # fmt: skip
     if not primary and m.design != "crossover":
         from kneestudy.report.cohort_results import change_from_baseline
 

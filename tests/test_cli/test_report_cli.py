@@ -111,3 +111,27 @@ def test_progress_bar_only_on_a_terminal(monkeypatch):
         update(f"step {done}", done, 3)
     close()
     assert "report" in fake.getvalue() and "3/3" in fake.getvalue()
+
+
+def test_planning_option(monkeypatch, tmp_path, capsys):
+    from kneestudy.cli.report import planning_arg
+
+    assert planning_arg(None) is None
+    assert planning_arg(["auto"]) is True
+    assert planning_arg(["orthotics", "auto", "taping"]) == ["orthotics", "taping"]
+    folder = make_cohort(cohort_id="hip-a").write(tmp_path / "hip-a")
+    out = tmp_path / "r.html"
+    # an unknown idea is a usage error, before any work
+    assert main(["report", str(folder), "-o", str(out), "--planning", "yoga"]) == 2
+    assert "unknown idea" in capsys.readouterr().err and not out.exists()
+    calls = []
+    import kneestudy.report as rep
+
+    def write(study, **kw):
+        calls.append(kw.get("planning"))
+        return {}
+
+    monkeypatch.setattr(rep, "write", write)
+    assert main(["report", str(folder), "-o", str(out), "--planning"]) == 0
+    assert main(["report", str(folder), "-o", str(out), "--planning", "orthotics"]) == 0
+    assert calls == [True, ["orthotics"]]

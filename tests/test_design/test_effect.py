@@ -116,3 +116,79 @@ def test_effect_far_beyond_the_scale_is_refused():
     with pytest.raises(AnalysisError):
         eff.peak_for("orthotics", None, WEEKS, 12, -6.0)
     assert math.isfinite(eff.peak_for("orthotics", None, WEEKS, 12, -1.5))
+
+
+class WithRows(StandIn):
+    """A comparison that also says which rows (and weeks) its estimates come from."""
+
+    def __init__(self, rows, contrasts):
+        super().__init__(rows)
+        self.contrasts = pd.DataFrame(contrasts)
+
+    def __call__(self, study, outcome, window, model):
+        self.calls.append((study.study_id, outcome, window, model))
+        return SimpleNamespace(table=pd.DataFrame(self.rows), contrasts=self.contrasts)
+
+
+def _rows(*weeks_se, treatment="orthotics", comparator="flat_insert"):
+    return [{"treatment": treatment, "comparator": comparator, "week": w, "estimate": -1.0,
+             "se": se} for w, se in weeks_se]  # fmt: skip
+
+
+def test_evidence_week_is_the_analysis_week_or_the_heaviest():
+    cmp = SimpleNamespace(contrasts=pd.DataFrame(_rows((6.0, 0.5), (12.0, 1.0), (4.0, 0.2))))
+    assert eff.evidence_week(cmp, "orthotics", 12)[0] == 12.0
+    week, how = eff.evidence_week(cmp, "orthotics", 13)
+    assert week == 4.0 and "weeks 4, 6, 12" in how and "most weight" in how
+    # rows where the idea is on both sides, or missing numbers, are no evidence of it
+    both = _rows((6.0, 0.5), treatment="orthotics+education", comparator="orthotics")
+    gone = _rows((8.0, float("nan")))
+    assert eff.evidence_week(SimpleNamespace(contrasts=pd.DataFrame(both + gone)),
+                             "orthotics", 12) == (None, "")  # fmt: skip
+    assert eff.evidence_week(SimpleNamespace(table=None), "orthotics", 12) == (None, "")
+
+
+def test_evidence_from_another_week_is_carried_by_the_profile():
+    """The known bug: orthotics -2.19 at week 6 (Tan 2019) cannot be reached at week 12 by the
+    profile of the orthotics effect, but can at week 6, where the evidence holds."""
+    compare = WithRows([{**ROWS[0], "estimate": -2.19, "ci_low": -5.1, "ci_high": 0.7}],
+                       _rows((6.0, 1.2)))  # fmt: skip
+    with pytest.raises(AnalysisError, match="beyond"):
+        eff.peak_for("orthotics", None, WEEKS, 12, -2.19)
+    planned, reason = eff.from_evidence("orthotics", 12, _study(), compare)
+    assert reason == "" and planned.source == "evidence"
+    assert (planned.source_effect, planned.source_week) == (-2.19, 6.0)
+    peak = eff.peak_for("orthotics", None, WEEKS, 6, -2.19)
+    truth = eff.truth_row("orthotics", None, WEEKS, 12, {"orthotics": peak})[2]
+    assert planned.effect == pytest.approx(truth["pain_difference"], abs=1e-9)
+    assert -2.19 < planned.effect < 0
+    assert "carried to" in planned.detail and "at week 6" in planned.detail
+    res = ks.design.power("orthotics", 40, reps=50, executor="serial", weeks=WEEKS,
+                          evidence=_study(), compare=compare)  # fmt: skip
+    assert res.effect_source == "evidence" and res.effect == pytest.approx(planned.effect)
+    assert res.true_value == pytest.approx(planned.effect, abs=1e-8)
+
+
+def test_an_estimate_the_profile_cannot_reach_falls_back_with_the_reason():
+    compare = WithRows([{**ROWS[0], "estimate": -6.0}], _rows((12.0, 1.0)))
+    planned, reason = eff.from_evidence("orthotics", 12, _study(), compare)
+    assert planned is None and "-6.00 at week 12" in reason and "cannot reach" in reason
+    res = ks.design.power("orthotics", 40, reps=50, executor="serial", weeks=WEEKS,
+                          evidence=_study(), compare=compare)  # fmt: skip
+    assert res.effect_source == "simulator" and "cannot reach" in res.effect_note
+
+
+def test_carry_is_the_identity_at_the_same_week_and_refuses_the_unreachable():
+    assert eff.carry("orthotics", None, 12, 12, -2.19) == -2.19
+    with pytest.raises(AnalysisError):
+        eff.carry("orthotics", None, 6, 12, -8.0)
+
+
+@pytest.mark.parametrize("idea", list(ks.IDEAS))
+def test_truth_at_a_week_does_not_depend_on_the_other_visits(idea):
+    """What lets peak_for and carry compute the truth at (0, week) only."""
+    code = eff.effect_code(idea)
+    full = eff.truth_row(idea, None, (0, 2, 4, 6, 12, 26), 12, {code: -1.3})[2]
+    two = eff.truth_row(idea, None, (0, 12), 12, {code: -1.3})[2]
+    for col in ("pain_difference", "recovered_difference", "effect"):
+        assert full[col] == two[col]

@@ -57,3 +57,31 @@ def test_no_pooled_estimate_is_an_error(study):
 def test_primary_analysis_of_the_demo_study():
     assert primary_analysis(ks.datasets.demo_study()) == ("ancova", "pain", 12.0)
     assert primary_analysis(ks.Study(study_id="x", title="y")) == ("ancova", "pain", 12.0)
+
+
+def test_evidence_from_week_6_plans_week_12_at_the_carried_effect(study):
+    from kneestudy.design import effect as eff
+
+    def compare(study, outcome, window, model):
+        rows = [{"idea": "orthotics", "estimate": -2.19, "ci_low": -3.5, "ci_high": -0.9,
+                 "certainty": "low"}]  # fmt: skip
+        contrasts = pd.DataFrame({"treatment": ["orthotics"], "comparator": ["flat_insert"],
+                                  "week": [6.0], "estimate": [-2.19], "se": [0.66]})  # fmt: skip
+        return SimpleNamespace(table=pd.DataFrame(rows), contrasts=contrasts)
+
+    res = ks.design.planning(study, "orthotics", n_per_arm=[20, 60], reps=50,
+                             executor="serial", compare=compare)  # fmt: skip
+    assert (res.pooled_estimate, res.evidence_week, res.week) == (-2.19, 6.0, 12.0)
+    assert res.curve.effect == pytest.approx(eff.carry("orthotics", None, 6, 12, -2.19))
+    assert res.conservative.effect == pytest.approx(eff.carry("orthotics", None, 6, 12, -0.9))
+    assert "holds at week 6" in res.note and "carried the same way" in (
+        res.conservative.effect_detail
+    )
+
+
+def test_an_estimate_the_simulator_cannot_produce_plans_at_its_own_effect_and_says_so(study):
+    res = ks.design.planning(study, "orthotics", n_per_arm=[20, 60], reps=40, executor="serial",
+                             compare=_compare(-6.0, -9.0, -3.0))  # fmt: skip
+    assert res.pooled_estimate == -6.0 and res.curve.effect_source == "simulator"
+    assert "cannot reach" in res.note and "simulator's own effect" in res.note
+    assert res.conservative is None and "limit -3.00 cannot be simulated" in res.note

@@ -284,3 +284,35 @@ def test_public_tipping_point_and_its_defaults(ice):
     assert tp.to_frame().equals(tp.table)
     with pytest.raises(AnalysisError, match="unknown treatment"):
         ks.effects.tipping_point(ice, week=12, m=2, treatment="usual_care")
+
+
+def test_several_strategies_share_one_fit_and_give_the_same_numbers(ice, monkeypatch):
+    """Values seen after withdrawal make the reference-based fits differ from MAR's: two fits,
+    and every number equal to the strategy's own call."""
+    from kneestudy.effects import imputation
+    from kneestudy.effects.imputation import conditional_mean_imputations
+
+    built = []
+
+    class Counted(MIModel):
+        def __init__(self, d):
+            built.append(d.strategy.copy())
+            super().__init__(d)
+
+    monkeypatch.setattr(imputation, "MIModel", Counted)
+    many = conditional_mean_imputations(ice, week=12)
+    monkeypatch.undo()
+    assert len(built) == 2  # MAR's fit, and one shared by J2R, CR and CIR
+    assert list(many) == ["MAR", "J2R", "CR", "CIR"]
+    for method, res in many.items():
+        one = ks.effects.conditional_mean_imputation(ice, week=12, method=method)
+        assert res.table.equals(one.table), method
+        assert (res.method, res.variance) == (method, one.variance)
+
+
+def test_a_strategy_that_cannot_be_done_is_returned_as_its_error(ice):
+    from kneestudy.effects.imputation import conditional_mean_imputations
+
+    out = conditional_mean_imputations(ice, week=12, methods=("J2R", "LOCF"))
+    assert isinstance(out["LOCF"], AnalysisError) and "unknown method" in str(out["LOCF"])
+    assert out["J2R"].method == "J2R"

@@ -39,8 +39,8 @@ def _shared_label_cohort():
 
 def test_every_analysis_keeps_codes_apart():
     from kneestudy import effects
-    from kneestudy.report.baseline import baseline_table
     from kneestudy.report.analyses import cohort_analyses
+    from kneestudy.report.baseline import baseline_table
 
     c = _shared_label_cohort()
     arms = c.arms

@@ -29,7 +29,7 @@ def test_points_are_the_table(curve):
     np.testing.assert_array_equal(line.get_xdata(), [20, 40, 80])
     np.testing.assert_array_equal(line.get_ydata(), curve.table["power"])
     assert ax.get_xlabel() == "Participants per arm" and ax.get_ylim() == (0.0, 1.0)
-    assert "orthotics vs flat_insert" in ax.get_title()
+    assert "Insoles / orthotics vs Flat inserts: ANCOVA" in ax.get_title()  # labels, not codes
 
 
 def test_planning_result_draws_both_curves(curve):

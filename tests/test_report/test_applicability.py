@@ -26,9 +26,10 @@ def test_single_arm_leaves_out_between_arm_analyses():
     c = _with(make_cohort(arms=(("Hip", "glute_strengthening"),)), design="single_arm",
               comparator=None)  # fmt: skip
     items = not_applicable(c)
-    assert [i.part for i in items] == ["effects", "survival", "harms"]
+    # the squat-test claim is about glute strengthening: one line says why it is not tested
+    assert [i.part for i in items] == ["effects", "survival", "harms", "claims"]
     assert skipped_keys(items) == {"ancova_pain", "ancova_akps", "mmrm", "responders",
-                                   "logrank", "cox"}  # fmt: skip
+                                   "sensitivity", "logrank", "cox", "squat_test"}  # fmt: skip
     assert "regression to the mean" in items[0].why
 
 

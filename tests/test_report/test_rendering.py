@@ -1,12 +1,14 @@
 """The reports checked as a person would see them.
 
-Five reports — the demo study, one trial, a single-arm cohort, a study of
-published rows only, and the evidence report of the published trials — are
-opened in headless Chromium at 1280 px, every folded table unfolded: the page
-never scrolls sideways, no table or figure is wider than its column, the
-console shows no error, every section and table is there. The Word documents
-of the demo and of the evidence report are opened again with python-docx
-(their tables counted against the HTML's, their links kept) and converted to
+Six reports — the demo study, one trial, a single-arm cohort, a crossover,
+a study of published rows only, and the evidence report of the published
+trials (the demo, the published rows and the evidence report with their
+planning sections) — are opened in headless Chromium at 1280 px, every
+folded table unfolded: the page never scrolls sideways, no table or figure
+is wider than its column, the console shows no error, every section and
+table is there. The Word documents of the demo and of the evidence report
+are opened again with python-docx (their tables counted against the HTML's,
+their links kept) and converted to
 PDF by LibreOffice, whose page count must be plausible.
 
 The reports carry no JavaScript; to measure the layout the test loads a
@@ -22,7 +24,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from report_standins import literature_study, one_trial_study, single_arm_study
+from report_standins import crossover_study, literature_study, one_trial_study, single_arm_study
 
 pytestmark = pytest.mark.browser
 
@@ -72,7 +74,7 @@ def demo_study():
 def evidence_report():
     import kneestudy as ks
 
-    return ks.report.build_evidence(command="test")
+    return ks.report.build_evidence(command="test", planning=True)
 
 
 #: What each report is made of: a study, or (the evidence report) a report already built.
@@ -80,9 +82,12 @@ STUDIES = {
     "demo": demo_study,
     "one-trial": one_trial_study,
     "single-arm": single_arm_study,
+    "crossover": crossover_study,
     "published": literature_study,
     "evidence": evidence_report,
 }
+#: The reports built with a planning section (as ``kneestudy demo`` and ``make report`` do).
+PLANNING = {"demo": True, "published": True, "evidence": True}
 
 
 def chromium(*args: str, profile: Path, timeout: float = 180) -> subprocess.CompletedProcess:
@@ -111,7 +116,8 @@ def reports(tmp_path_factory):
     def get(name: str) -> tuple:
         if name not in done:
             folder = tmp_path_factory.mktemp(name)
-            out = rep.write(STUDIES[name](), html=folder / "report.html", command="test")
+            out = rep.write(STUDIES[name](), html=folder / "report.html", command="test",
+                            planning=PLANNING.get(name))  # fmt: skip
             done[name] = (name, out["report"], out["html"])
         return done[name]
 
@@ -169,6 +175,13 @@ def test_each_report_answers_first(built):
     if name == "single-arm":
         assert not [b for _, b in report.blocks() if b.type == "problem"]
         assert sum(b.type == "not_applicable" for _, b in report.blocks()) == 4
+    if name in PLANNING:
+        assert "planning" in report.section_ids
+        assert any(f.name.endswith("-power-curve") for f in report.figures())
+    if name == "crossover":
+        cohort = report.section("cohort-1")
+        assert any(b.type == "table" and b.key.endswith("-crossover") for b in cohort.blocks)
+        assert not [b for _, b in report.blocks() if b.type == "problem"]
     if name == "published":
         names = [f.name for f in report.figures()]
         assert "evidence-risk-of-bias-traffic-light" in names

@@ -131,7 +131,8 @@ def test_real_analyses_single_arm_cohort_says_what_does_not_apply(tmp_path):
     study = Study(study_id="s", title="s", cohorts=[single])
     text = rep.write_html(study, tmp_path / "r.html").read_text(encoding="utf-8")
     assert "could not be computed" not in text
-    assert text.count("Not applicable to this design:") == 3  # effects, survival, harms
+    # effects, survival, harms, and the squat-test claim of its glute-strengthening arm
+    assert text.count("Not applicable to this design:") == 4
     assert "single-arm cohort has no comparison group" in text
     assert "Change from baseline to week 12 within each arm" in text
     assert "Enrolled" in text and "Randomised" not in text  # single-arm flow diagram
@@ -147,7 +148,8 @@ def test_real_cox_with_no_events_in_an_arm_is_flagged(tmp_path):
     assert 'id="comparison"' not in text
     assert "Not applicable to a single study:" in text
     summary = text.split('id="summary"', 1)[1].split("</section>", 1)[0]
-    assert "Key results" in summary and "ANCOVA adjusted for baseline" in summary
+    assert "Key results" in summary and "MMRM using every visit, the primary analysis" in summary
+    assert "Sensitivity analyses for the" in summary  # beside the primary estimate
 
 
 def test_extra_sections_slot_in_after_the_cohorts(fakes):
