@@ -149,19 +149,20 @@ def test_evidence_week_is_the_analysis_week_or_the_heaviest():
 
 
 def test_evidence_from_another_week_is_carried_by_the_profile():
-    """The known bug: orthotics -2.19 at week 6 (Tan 2019) cannot be reached at week 12 by the
-    profile of the orthotics effect, but can at week 6, where the evidence holds."""
-    compare = WithRows([{**ROWS[0], "estimate": -2.19, "ci_low": -5.1, "ci_high": 0.7}],
+    """An estimate at week 6 that the profile of the orthotics effect cannot reach at week 12
+    (-4.0 points, a made-up value beyond the calibrated profile's week-12 reach) is planned at
+    week 6, where the evidence holds, and carried to week 12 by the profile."""
+    compare = WithRows([{**ROWS[0], "estimate": -4.0, "ci_low": -6.9, "ci_high": -1.1}],
                        _rows((6.0, 1.2)))  # fmt: skip
     with pytest.raises(AnalysisError, match="beyond"):
-        eff.peak_for("orthotics", None, WEEKS, 12, -2.19)
+        eff.peak_for("orthotics", None, WEEKS, 12, -4.0)
     planned, reason = eff.from_evidence("orthotics", 12, _study(), compare)
     assert reason == "" and planned.source == "evidence"
-    assert (planned.source_effect, planned.source_week) == (-2.19, 6.0)
-    peak = eff.peak_for("orthotics", None, WEEKS, 6, -2.19)
+    assert (planned.source_effect, planned.source_week) == (-4.0, 6.0)
+    peak = eff.peak_for("orthotics", None, WEEKS, 6, -4.0)
     truth = eff.truth_row("orthotics", None, WEEKS, 12, {"orthotics": peak})[2]
     assert planned.effect == pytest.approx(truth["pain_difference"], abs=1e-9)
-    assert -2.19 < planned.effect < 0
+    assert -4.0 < planned.effect < 0
     assert "carried to" in planned.detail and "at week 6" in planned.detail
     res = ks.design.power("orthotics", 40, reps=50, executor="serial", weeks=WEEKS,
                           evidence=_study(), compare=compare)  # fmt: skip
