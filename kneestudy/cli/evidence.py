@@ -19,7 +19,7 @@ DEFAULT_OUTPUT = "reports/kneestudy-evidence.html"
 
 
 def add_parser(sub) -> None:
-    from kneestudy.cli.report import add_output_options
+    from kneestudy.cli.report import add_output_options, add_planning_option
 
     p = sub.add_parser(
         "evidence",
@@ -37,23 +37,21 @@ def add_parser(sub) -> None:
         help="a study folder of published rows (default: the embedded evidence base)",
     )
     add_output_options(p, default=DEFAULT_OUTPUT)
-    p.add_argument(
-        "--planning",
-        action="append",
-        nargs="?",
-        const="auto",
-        metavar="IDEA",
-        help="add a section planning the next trial (power curve and sample size at the pooled "
-        "effect): of IDEA (repeatable), or without IDEA of the idea with the largest pooled "
-        "benefit",
-    )
+    add_planning_option(p)
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from kneestudy.cli._load import load_any
     from kneestudy.cli._progress import progress_bar
-    from kneestudy.cli.report import FORMATS, command_line, output_plan, output_words, planning_arg
+    from kneestudy.cli.report import (
+        FORMATS,
+        command_line,
+        output_plan,
+        output_words,
+        planning_arg,
+        planning_words,
+    )
 
     plan = output_plan(args, default=DEFAULT_OUTPUT)
     if plan is None:
@@ -75,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
         "evidence",
         args.path,
         *output_words(args, plan),
-        *(w for v in args.planning or () for w in ("--planning", None if v == "auto" else v)),
+        *planning_words(args.planning),
     )
     update, close = progress_bar("evidence report")
     try:

@@ -107,6 +107,12 @@ def add_parser(sub) -> None:
         metavar="N",
         help="failures listed per file, column and rule (default 1000)",
     )
+    add_planning_option(p)
+    p.set_defaults(run=run)
+
+
+def add_planning_option(p: argparse.ArgumentParser) -> None:
+    """``--planning [IDEA]`` (repeatable) of ``report`` and ``evidence``."""
     p.add_argument(
         "--planning",
         action="append",
@@ -117,7 +123,11 @@ def add_parser(sub) -> None:
         "effect): of IDEA (repeatable), or without IDEA of the idea with the largest pooled "
         "benefit",
     )
-    p.set_defaults(run=run)
+
+
+def planning_words(values: list[str] | None) -> list[str | None]:
+    """``--planning`` as words of the command line (for provenance)."""
+    return [w for v in values or () for w in ("--planning", None if v == "auto" else v)]
 
 
 def planning_arg(values: list[str] | None) -> Any:
@@ -207,7 +217,7 @@ def run(args: argparse.Namespace) -> int:
         args.outcome,
         *(("--week", f"{args.week:g}") if args.week is not None else ()),
         *(("--quarantine", args.quarantine) if args.quarantine else ()),
-        *(w for v in args.planning or () for w in ("--planning", None if v == "auto" else v)),
+        *planning_words(args.planning),
     )
     write_outputs(study, plan, label="report", outcome=args.outcome, week=args.week,
                   command=command, planning=planning)  # fmt: skip

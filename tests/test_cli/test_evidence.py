@@ -70,6 +70,24 @@ def test_figures_option_writes_every_figure(small_evidence, tmp_path, capsys):
     assert capsys.readouterr().out.splitlines()[-1].endswith(f"figure files written to {figs}")
 
 
+def test_planning_section_of_an_idea(small_evidence, tmp_path, capsys, monkeypatch):
+    from dataclasses import replace
+
+    import kneestudy.report.planning as planning
+
+    # a small grid and few simulated trials: the section, not its precision, is tested here
+    options = planning.planning_options
+    monkeypatch.setattr(planning, "planning_options",
+                        lambda v: replace(options(v), n_per_arm=(20, 60), reps=20))  # fmt: skip
+    out = tmp_path / "e.html"
+    assert main(["evidence", str(small_evidence), "-o", str(out), "--planning", "orthotics"]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert '<section id="planning"' in text
+    assert "--planning orthotics" in text  # the command, in the provenance
+    assert main(["evidence", str(small_evidence), "-o", str(out), "--planning", "magnets"]) == 2
+    assert "unknown idea" in capsys.readouterr().err
+
+
 def test_usage_and_io_errors_exit_2(tmp_path, capsys):
     assert main(["evidence", "-o", str(tmp_path / "e.txt")]) == 2
     assert "cannot tell the format" in capsys.readouterr().err
