@@ -45,6 +45,7 @@ from kneestudy.report.content import (
 )
 
 __all__ = [
+    "EVIDENCE_PLANNING_SECTION_IDS",
     "EVIDENCE_SECTION_IDS",
     "build_evidence_report",
     "limitations",
@@ -55,6 +56,10 @@ __all__ = [
 EVIDENCE_SECTION_IDS: tuple[str, ...] = (
     "summary", "comparison", "discussion", "evidence", "limitations", "validation", "methods",
     "provenance",
+)  # fmt: skip
+#: With ``planning=``, the section planning the next trial follows the discussion.
+EVIDENCE_PLANNING_SECTION_IDS: tuple[str, ...] = (
+    *EVIDENCE_SECTION_IDS[:3], "planning", *EVIDENCE_SECTION_IDS[3:]
 )  # fmt: skip
 _HOW_SURE = {
     "high": "high: we are confident",

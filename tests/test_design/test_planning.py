@@ -81,7 +81,7 @@ def test_evidence_from_week_6_plans_week_12_at_the_carried_effect(study):
 
 def test_an_estimate_the_simulator_cannot_produce_plans_at_its_own_effect_and_says_so(study):
     res = ks.design.planning(study, "orthotics", n_per_arm=[20, 60], reps=40, executor="serial",
-                             compare=_compare(-6.0, -9.0, -3.0))  # fmt: skip
+                             compare=_compare(-6.0, -9.0, -4.5))  # fmt: skip
     assert res.pooled_estimate == -6.0 and res.curve.effect_source == "simulator"
     assert "cannot reach" in res.note and "simulator's own effect" in res.note
-    assert res.conservative is None and "limit -3.00 cannot be simulated" in res.note
+    assert res.conservative is None and "limit -4.50 cannot be simulated" in res.note

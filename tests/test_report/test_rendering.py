@@ -187,9 +187,10 @@ def test_each_report_answers_first(built):
         assert "evidence-risk-of-bias-traffic-light" in names
         assert "evidence-prisma-flow" in names
     if name == "evidence":
-        from kneestudy.report.evidence_report import EVIDENCE_SECTION_IDS
+        from kneestudy.report.evidence_report import EVIDENCE_PLANNING_SECTION_IDS
 
-        assert report.section_ids == EVIDENCE_SECTION_IDS and not report.synthetic
+        assert report.section_ids == EVIDENCE_PLANNING_SECTION_IDS and not report.synthetic
+        assert any(f.name.endswith("-power-curve") for f in report.figures())
         assert report.tables()[0].key == "evidence-panel-summary"
         assert report.tables()[1].key == "summary-of-findings"
         names = [f.name for f in report.figures()]
