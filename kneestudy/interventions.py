@@ -50,6 +50,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
 
 __all__ = [
     "ATTENTION_CONTROLS",
@@ -63,8 +64,10 @@ __all__ = [
     "combination_code",
     "components_of",
     "idea_of",
+    "intervention_label",
     "is_known_code",
     "known_codes",
+    "short_label",
     "split_codes",
     "unknown_codes",
 ]
@@ -252,6 +255,85 @@ def label_of(code: str, extra: Mapping[str, str] | None = None) -> str:
         else:
             labels.append(extra.get(part, part))
     return " + ".join(labels)
+
+
+_PAREN = re.compile(r"\s*\([^)]*\)")
+
+
+def _registry_label(code: str, extra: Mapping[str, Any] | None) -> str | None:
+    if code in IDEAS:
+        return IDEAS[code].label
+    if code in COMPARATORS:
+        return COMPARATORS[code]
+    if extra and code in extra:
+        value = extra[code]
+        label = value.get("label") if isinstance(value, Mapping) else value
+        if label:
+            return str(label)
+    if code in IDEA_ALIASES:
+        return code.replace("_", " ").capitalize()
+    return None
+
+
+def _lower_first(text: str) -> str:
+    # keep acronyms (AKPS, GP): lower the first letter only when the second is lower case
+    if len(text) > 1 and text[0].isupper() and text[1].islower():
+        return text[0].lower() + text[1:]
+    return text
+
+
+def short_label(code: str, extra: Mapping[str, Any] | None = None) -> str:
+    """The short, lower-case name of one code used inside a combination.
+
+    The registry label without its parenthesis ("Glute (hip) strengthening" ->
+    "glute strengthening"); an unknown code with its underscores as spaces.
+    """
+    label = _registry_label(code, extra) or code.replace("_", " ")
+    return _lower_first(_PAREN.sub("", label).strip())
+
+
+def _capitalise(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def intervention_label(code: Any, extra: Mapping[str, Any] | None = None) -> str:
+    """Readable label of a (possibly combined) intervention code.
+
+    Parameters
+    ----------
+    code : str
+        A registry code, a declared code, or codes joined by ``+``.
+    extra : mapping, optional
+        Codes a cohort or study declares (code -> label, or code -> {label: ...}).
+
+    Returns
+    -------
+    str
+        A single code: its registry (or declared) label. A combination: the
+        components' short names joined by " + ", adjacent names that end in the
+        same word sharing it ("Glute + quadriceps strengthening"), first letter
+        capitalised. Anything that is not a code (``None``, a number) is
+        returned as text.
+    """
+    if not isinstance(code, str) or not code.strip():
+        return "" if code is None else str(code)
+    parts = [p.strip() for p in code.split("+") if p.strip()]
+    if len(parts) == 1:
+        label = _registry_label(parts[0], extra)
+        return label if label else _capitalise(parts[0].replace("_", " "))
+    names = [short_label(p, extra) for p in parts]
+    groups: list[tuple[list[str], str | None]] = []
+    for name in names:
+        words = name.split()
+        last = words[-1] if len(words) > 1 else None
+        if last is not None and groups and groups[-1][1] == last:
+            groups[-1][0].append(" ".join(words[:-1]))
+        else:
+            groups.append(([" ".join(words[:-1]) if last else name], last))
+    text = " + ".join(
+        " + ".join(heads) + (f" {last}" if last is not None else "") for heads, last in groups
+    )
+    return _capitalise(text)
 
 
 def idea_of(code: str) -> str | None:

@@ -33,7 +33,7 @@ from typing import Any
 
 import pandas as pd
 
-from kneestudy.interventions import idea_of, label_of, split_codes
+from kneestudy.interventions import idea_of, intervention_label, label_of, split_codes
 
 __all__ = [
     "CONTRAST_COLUMNS",
@@ -384,13 +384,17 @@ def _norm_label(text: str) -> str:
 def display_labels(arms: pd.DataFrame, codes: Mapping[str, str] | None = None) -> dict[str, str]:
     """Intervention code -> the label to show for it, unique within the arms given.
 
-    Analyses identify arms by intervention code; people read labels. The label
-    of a code is its arm label when the code has one (a crossover's codes,
-    shared by several sequences, take the code's registry label instead). When
-    two codes would show the same text (compared without case or repeated
-    spaces), each gets its code's registry label in brackets
-    (``"Brace (Knee brace)"``, ``"Brace (Custom patellar brace)"``) and, if
-    that still collides, the code itself (``"Brace [my_brace]"``).
+    Analyses identify arms by intervention code; people read labels. This is
+    the one rule for arm names everywhere (analyses, tables, plots). The label
+    of a code is its arm label when the code has exactly one that the data
+    chose (not the code itself or its registry label); otherwise — no label, an
+    automatic one, or several (a crossover's codes, shared by its sequences) —
+    the code's readable label (:func:`kneestudy.interventions.intervention_label`:
+    "Glute + quadriceps strengthening"). When two codes would show the same
+    text (compared without case or repeated spaces), each gets its code's
+    readable label in brackets (``"Brace (Knee brace)"``, ``"Brace (Custom
+    patellar brace)"``) and, if that still collides or says nothing new, the
+    code itself (``"Brace [my_brace]"``).
 
     Parameters
     ----------
@@ -415,7 +419,9 @@ def display_labels(arms: pd.DataFrame, codes: Mapping[str, str] | None = None) -
             for a in arms.loc[arms["intervention"].astype(str) == code, "arm"]
             if isinstance(a, str) and a.strip()
         }
-        base[code] = labels.pop() if len(labels) == 1 else label_of(code, codes)
+        readable = intervention_label(code, codes)
+        auto = {code, label_of(code, codes), readable}
+        base[code] = labels.pop() if len(labels) == 1 and not labels & auto else readable
     out = dict(base)
     for step in ("label", "code"):
         seen: dict[str, list[str]] = {}
@@ -426,7 +432,9 @@ def display_labels(arms: pd.DataFrame, codes: Mapping[str, str] | None = None) -
             break
         for code in clashes:
             if step == "label":
-                out[code] = f"{base[code]} ({label_of(code, codes)})"
+                what = intervention_label(code, codes)
+                same = _norm_label(what) == _norm_label(base[code])
+                out[code] = f"{base[code]} [{code}]" if same else f"{base[code]} ({what})"
             else:
                 out[code] = f"{out[code]} [{code}]"
     return out

@@ -36,8 +36,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kneestudy.plots.labels import arm_names
-
 __all__ = [
     "CATEGORICAL",
     "CONTINUOUS",
@@ -147,7 +145,7 @@ def baseline_table(
     data = _data(cohort)
     arms = cohort.arms
     codes = list(dict.fromkeys(str(c) for c in arms["intervention"]))
-    names = arm_names(zip(arms["arm"], arms["intervention"], strict=True), cohort.manifest.codes)
+    names = cohort.display_labels()
     comp_rows = arms.loc[arms["is_comparator"], "intervention"]
     comp = str(comp_rows.iloc[0]) if len(comp_rows) else None
     groups = {c: data[data["intervention"].astype(str) == c] for c in codes}

@@ -4,7 +4,7 @@ withdrawals, the seed's claims (squat test, the brace at once), time to
 pain-free and harms.
 
 A cohort is first turned into a :class:`CohortView`: its arms named for
-display (by intervention code, see :func:`kneestudy.plots.labels.arm_names`),
+display (by intervention code, see :func:`kneestudy.ingest.model.display_labels`),
 the analyses that do not apply to its design set aside with their reason
 (:mod:`kneestudy.report.applicability`), and every analysis that applies run
 once (:func:`kneestudy.report.analyses.cohort_analyses`). The section is then
@@ -24,7 +24,7 @@ import pandas as pd
 
 from kneestudy.errors import AnalysisError
 from kneestudy.ingest.model import Cohort
-from kneestudy.plots.labels import arm_names, intervention_label
+from kneestudy.plots.labels import intervention_label
 from kneestudy.report.applicability import Inapplicable, not_applicable, skipped_keys
 from kneestudy.report.baseline import baseline_table
 from kneestudy.report.content import (
@@ -117,8 +117,7 @@ def cohort_view(cohort: Any, anchor: str, slug: str, settings: Settings) -> Coho
     """Name the arms, decide what applies and run the analyses of one cohort."""
     from kneestudy.report.analyses import cohort_analyses
 
-    arms = cohort.arms
-    names = arm_names(zip(arms["arm"], arms["intervention"], strict=True), cohort.manifest.codes)
+    names = cohort.display_labels()
     shown = _display_cohort(cohort, names)
     comp_rows = shown.arms.loc[shown.arms["is_comparator"], "intervention"]
     week = float(settings.week if settings.week is not None else cohort.manifest.primary_week)

@@ -9,6 +9,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 from standins import make_cohort
@@ -71,8 +72,17 @@ def test_arm_names_by_code():
     )
     assert len(set(same.values())) == 2
     assert same["glute_strengthening"] == "Exercise (Glute (hip) strengthening)"
-    # one code under two labels is one arm
-    assert arm_names([("A", "orthotics"), ("B", "orthotics")]) == {"orthotics": "A / B"}
+    # one code under two labels (a crossover's sequences) is one arm, named by its code
+    assert arm_names([("A", "orthotics"), ("B", "orthotics")]) == {
+        "orthotics": "Insoles / orthotics"
+    }
+    # the same rule as the data model's, so a table and a plot name an arm alike
+    from kneestudy.ingest.model import display_labels
+
+    pairs = [("Exercise", "glute_strengthening"), ("exercise ", "quadriceps_strengthening"),
+             ("usual_care", "usual_care")]  # fmt: skip
+    frame = pd.DataFrame(pairs, columns=["arm", "intervention"])
+    assert arm_names(pairs) == display_labels(frame)
 
 
 def _drawn_svg(fig) -> str:
