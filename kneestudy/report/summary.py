@@ -245,14 +245,21 @@ def _comparison_lead(comparison: Any, study: Any) -> list[Any]:
     t = comparison.table
     ranked = t[t["status"] == "estimated"] if "status" in t else t.dropna(subset=["estimate"])
     n_trials = sum(1 for c in study.cohorts if len(c.arms) >= 2)
-    n_pub = len({*(study.contrasts.get("study_id", pd.Series(dtype=object)).dropna()),
-                 *(study.arm_summaries.get("study_id", pd.Series(dtype=object)).dropna())})  # fmt: skip
+    rows = [f for f in (study.contrasts, study.arm_summaries) if f is not None and len(f)]
+    ids = pd.concat([f[["study_id"]].assign(
+        synthetic=f["source"].astype(str).eq("synthetic") if "source" in f else False)
+        for f in rows]) if rows else pd.DataFrame(columns=["study_id", "synthetic"])  # fmt: skip
+    n_pub = ids.loc[~ids["synthetic"].astype(bool), "study_id"].dropna().nunique()
+    n_synth = ids.loc[ids["synthetic"].astype(bool), "study_id"].dropna().nunique()
     what = OUTCOME_NAMES.get(comparison.outcome, comparison.outcome).lower()
     sources = []
     if n_trials:
         sources.append(f"{n_trials} trial{'s' if n_trials != 1 else ''} with individual data")
     if n_pub:
         sources.append(f"{n_pub} published stud{'ies' if n_pub != 1 else 'y'}")
+    if n_synth:
+        sources.append(f"{n_synth} simulated stud{'ies' if n_synth != 1 else 'y'} given as "
+                       "summary rows")  # fmt: skip
     out = [
         Paragraph(
             f"The eight ideas compared on {what} {comparison.window_label}: {len(ranked)} of "

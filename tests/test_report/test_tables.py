@@ -55,3 +55,27 @@ def test_summary_answers_the_no_side_effects_claim():
     assert "risk ratio 5.00" in text
     # no glucosamine arm: nothing said
     assert side_effect_claims([cohort_view(make_cohort(), "cohort-1", "x", Settings())]) == []
+
+
+def test_comparison_lead_counts_simulated_summary_rows_as_simulated():
+    """The demo's literature tables summarise simulated trials: the summary must not call
+    them published studies."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from kneestudy.report.summary import _comparison_lead
+
+    table = pd.DataFrame({"idea": ["orthotics"], "label": ["Insoles / orthotics"],
+                          "status": ["estimated"], "estimate": [-1.0], "rank": [1.0],
+                          "p_score": [1.0]})  # fmt: skip
+    cmp = SimpleNamespace(table=table, outcome="pain", window_label="up to 3 months",
+                          n_studies=3, reference_label="usual care")  # fmt: skip
+    contrasts = pd.DataFrame({"study_id": ["s1", "s2", "p1"],
+                              "source": ["synthetic", "synthetic", "Collins 2008"]})  # fmt: skip
+    arms = pd.DataFrame({"study_id": ["s3", "s3"], "source": ["synthetic", "synthetic"]})
+    study = SimpleNamespace(cohorts=[], contrasts=contrasts, arm_summaries=arms)
+    lead = _comparison_lead(cmp, study)[0].text
+    assert "from 1 published study and 3 simulated studies given as summary rows" in lead
+    empty = SimpleNamespace(cohorts=[], contrasts=pd.DataFrame(), arm_summaries=pd.DataFrame())
+    assert "from no study" in _comparison_lead(cmp, empty)[0].text
