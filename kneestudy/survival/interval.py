@@ -169,10 +169,11 @@ def _negll_grad(theta: np.ndarray, x: np.ndarray, lo: np.ndarray, hi: np.ndarray
         ll_ex = zl - el - logs - np.log(np.where(lo > 0, lo, 1.0))
         g_mu_ex = (el - 1.0) / s
         g_ls_ex = -(1.0 - el) * zl - 1.0
-    ll = np.where(exact, ll_ex, ll_int)
-    g_mu = np.where(exact, g_mu_ex, g_mu_int)
-    g_ls = np.where(exact, g_ls_ex, g_ls_int)
-    grad = np.concatenate([x.T @ g_mu, [g_ls.sum()]])
+        ll = np.where(exact, ll_ex, ll_int)
+        g_mu = np.where(exact, g_mu_ex, g_mu_int)
+        g_ls = np.where(exact, g_ls_ex, g_ls_int)
+        # a trial step of the line search can overflow (NaN); the optimiser backs off from it
+        grad = np.concatenate([x.T @ g_mu, [g_ls.sum()]])
     return -float(ll.sum()), -grad
 
 
