@@ -149,11 +149,15 @@ def _what(cmp: Any) -> str:
     )
 
 
-def _evidence_text(studies: Any, participants: Any) -> str:
+def _evidence_text(studies: Any, participants: Any, participants_first: bool = False) -> str:
+    """ "studies (participants)", or with ``participants_first`` "participants (studies)" as a
+    GRADE summary-of-findings table writes it (Guyatt et al. 2013, J Clin Epidemiol 66:158)."""
     if fmt.is_missing(studies) or not float(studies):
         return "none"
     n = "n not reported" if fmt.is_missing(participants) or not float(participants) else \
         fmt.count(participants)  # fmt: skip
+    if participants_first:
+        return f"{n} ({fmt.count(studies)} {'study' if float(studies) == 1 else 'studies'})"
     return f"{fmt.count(studies)} ({n})"
 
 
@@ -229,8 +233,8 @@ def sof_table(cmp: Any, key: str, sof: pd.DataFrame | None = None) -> Table:
         (str(c) + (f" ({', '.join(m)})" if m else "")) if isinstance(c, str) and c else ""
         for c, m in zip(s["certainty"], marks, strict=True)
     ]
-    s["evidence"] = [_evidence_text(k, n) for k, n in zip(s["studies"], s["participants"],
-                                                          strict=True)]  # fmt: skip
+    s["evidence"] = [_evidence_text(k, n, participants_first=True)
+                     for k, n in zip(s["studies"], s["participants"], strict=True)]  # fmt: skip
     s["status_text"] = [_status_text(t.loc[i, "status"]) for i in s["idea"]]
     s["rank"] = [t.loc[i, "rank"] for i in s["idea"]]
     s["verdict_short"] = [short_verdict(cmp, t.loc[i]) for i in s["idea"]]

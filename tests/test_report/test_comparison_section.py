@@ -104,6 +104,20 @@ def test_summary_of_findings_footnotes_match_the_reasons(demo_runs, demo_blocks)
         assert any(r in n for r in down["reason"])
 
 
+def test_summary_of_findings_gives_participants_then_studies(demo_runs, demo_blocks):
+    """GRADE's column "participants (studies)": the participants first, the studies named."""
+    from kneestudy.report.comparison import summary_of_findings
+
+    run = demo_runs[[r.key for r in demo_runs].index("pain-short")]
+    t = summary_of_findings(run)
+    assert t.columns[1].label == "Participants (studies)"
+    cmp = run.result.table
+    row = cmp[cmp["idea"] == "glute_strengthening"].iloc[0]
+    k, n = int(row["studies"]), int(row["participants"])
+    text = t.data.loc[t.data["idea"] == "glute_strengthening", "evidence"].iloc[0]
+    assert text == f"{n} ({k} {'study' if k == 1 else 'studies'})"
+
+
 def test_rows_used_and_set_aside_add_up(demo_runs, demo_blocks):
     tables = _tables(demo_blocks)
     for r in demo_runs:
