@@ -87,11 +87,6 @@ class Reproduction:
     reproduced: bool
     rows: pd.DataFrame
 
-    def differences(self) -> tuple[float, float, float]:
-        """Ours minus published, for the estimate and both limits."""
-        ours = (self.estimate, self.ci_low, self.ci_high)
-        return tuple(o - p for o, p in zip(ours, self.published, strict=True))  # type: ignore[return-value]
-
 
 def reproduce(study: Any, target: Mapping[str, Any]) -> Reproduction:
     """Pool the evidence base's rows named by ``target`` as the review did.
@@ -142,7 +137,8 @@ def reproduce(study: Any, target: Mapping[str, Any]) -> Reproduction:
     res = pool(used["estimate"].astype(float), used["se"].astype(float) ** 2, method=method,
                labels=list(used["study_id"]))  # fmt: skip
     published = (float(target["estimate"]), float(target["ci_low"]), float(target["ci_high"]))
-    tol = tuple(printed_half_unit(target[k]) for k in ("estimate", "ci_low", "ci_high"))
+    tol = (printed_half_unit(target["estimate"]), printed_half_unit(target["ci_low"]),
+           printed_half_unit(target["ci_high"]))  # fmt: skip
     ours = (res.estimate, res.ci_low, res.ci_high)
     ok = all(abs(o - p) <= t + 1e-12 for o, p, t in zip(ours, published, tol, strict=True))
     return Reproduction(
@@ -152,7 +148,7 @@ def reproduce(study: Any, target: Mapping[str, Any]) -> Reproduction:
         ci_low=float(res.ci_low),
         ci_high=float(res.ci_high),
         published=published,
-        tolerance=tol,  # type: ignore[arg-type]
+        tolerance=tol,
         reproduced=bool(ok) and all(math.isfinite(o) for o in ours),
         rows=used,
     )

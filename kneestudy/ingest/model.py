@@ -43,6 +43,7 @@ __all__ = [
     "Study",
     "StudyManifest",
     "TABLES",
+    "synthetic_rows",
     "toml_dumps",
 ]
 
@@ -377,6 +378,14 @@ def code_idea(code: str, code_ideas: Mapping[str, str] | None = None) -> str | N
     return None
 
 
+def synthetic_rows(frame: pd.DataFrame | None) -> pd.Series:
+    """True for each literature row whose ``source`` is ``"synthetic"`` (simulated, as a
+    cohort manifest's :attr:`Manifest.is_synthetic`); False where the table has no source."""
+    if frame is None or "source" not in frame:
+        return pd.Series(False, index=getattr(frame, "index", None), dtype=bool)
+    return frame["source"].astype(str).str.strip().str.lower().eq("synthetic")
+
+
 def _norm_label(text: str) -> str:
     return " ".join(str(text).split()).casefold()
 
@@ -546,9 +555,7 @@ class Study:
 
     def __repr__(self) -> str:
         def kind(frame: pd.DataFrame) -> str:
-            src = frame["source"] if "source" in frame else pd.Series(dtype=object)
-            synthetic = len(frame) and src.astype(str).str.lower().eq("synthetic").all()
-            return "synthetic" if synthetic else "literature"
+            return "synthetic" if len(frame) and synthetic_rows(frame).all() else "literature"
 
         return (
             f"Study({self.study_id!r}, {len(self.cohorts)} cohorts, "

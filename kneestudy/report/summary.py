@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from kneestudy.errors import AnalysisError
+from kneestudy.ingest.model import synthetic_rows
 from kneestudy.report import format as fmt
 from kneestudy.report.cohort import CohortView
 from kneestudy.report.content import Bullets, NotApplicable, Paragraph, Problem
@@ -245,12 +246,14 @@ def _comparison_lead(comparison: Any, study: Any) -> list[Any]:
     t = comparison.table
     ranked = t[t["status"] == "estimated"] if "status" in t else t.dropna(subset=["estimate"])
     n_trials = sum(1 for c in study.cohorts if len(c.arms) >= 2)
-    rows = [f for f in (study.contrasts, study.arm_summaries) if f is not None and len(f)]
-    ids = pd.concat([f[["study_id"]].assign(
-        synthetic=f["source"].astype(str).eq("synthetic") if "source" in f else False)
-        for f in rows]) if rows else pd.DataFrame(columns=["study_id", "synthetic"])  # fmt: skip
-    n_pub = ids.loc[~ids["synthetic"].astype(bool), "study_id"].dropna().nunique()
-    n_synth = ids.loc[ids["synthetic"].astype(bool), "study_id"].dropna().nunique()
+    published: set[Any] = set()
+    simulated: set[Any] = set()
+    for f in (study.contrasts, study.arm_summaries):
+        if f is not None and len(f):
+            sim = synthetic_rows(f)
+            simulated.update(f.loc[sim, "study_id"].dropna())
+            published.update(f.loc[~sim, "study_id"].dropna())
+    n_pub, n_synth = len(published), len(simulated)
     what = OUTCOME_NAMES.get(comparison.outcome, comparison.outcome).lower()
     sources = []
     if n_trials:
